@@ -1,0 +1,4 @@
+import type { CliCommand } from '../command.js';
+
+/** Every CLI command, in the order `tidscan --help` lists them. Each issue adds its command module here. */
+export const commands: CliCommand[] = [];
