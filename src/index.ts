@@ -29,3 +29,9 @@ export type {
   FetchOptions,
   HashListSource,
 } from './sync/types.js';
+export * from './hash/index.js';
+export * from './match/index.js';
+export * from './sync/index.js';
+export * from './media/index.js';
+export * from './list/index.js';
+export * from './scanner/index.js';
