@@ -70,6 +70,16 @@ export interface DeltaPage<C = unknown> {
   skipped: SkippedRecord[];
   /** Resume point after this page (JSON-serialisable). */
   checkpoint: C;
+  /**
+   * Snapshot sources only (the list file source): set on the LAST page of a `fetch()` that enumerated the
+   * complete list. When the consumer commits this page it must, in the same transaction, delete every key of this
+   * source that no page of the same `fetch()` call mentioned (neither upserted nor deleted). A fetch that stops
+   * early (error, abort, crash) never yields this page, so nothing is deleted, and the checkpoint of its earlier
+   * pages is the previous one, so the next fetch starts the snapshot over.
+   *
+   * @default false (an ordinary delta page: keys it does not mention are unchanged)
+   */
+  replaceAll?: boolean;
 }
 
 /** Per-call fetch options. */
