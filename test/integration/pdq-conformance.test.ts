@@ -24,7 +24,7 @@ import {
 import { describeVectors, vectorPath } from '../helpers/vectors.js';
 
 const MODES: PdqMode[] = ['fullres', 'cli512'];
-const resizeOf = (mode: PdqMode) => (mode === 'fullres' ? 'full' : 'cli512') as const;
+const resizeOf = (mode: PdqMode): 'full' | 'cli512' => (mode === 'fullres' ? 'full' : 'cli512');
 
 /** Indices where two float32 arrays differ bitwise (NaN-free data, so `!==` plus a -0 check is exact). */
 function bitDiffs(actual: Float32Array, expected: Float32Array): number[] {
