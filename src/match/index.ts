@@ -1,2 +1,6 @@
 // Public surface of src/match (re-exported by src/index.ts). Keep names unique across areas.
-export {};
+export { createHashIndex, DEFAULT_INDEX, INDEX_NAMES, isIndexName } from './create.js';
+export type { IndexName, HashIndexOptions } from './create.js';
+export { LinearIndex } from './linear.js';
+export { DigestIndex } from './digest-index.js';
+export type { DigestBytes } from './digest-index.js';
