@@ -5,7 +5,10 @@
  * @module
  */
 import { errorToJSON } from '../errors.js';
-import type { DihedralTransform, Match, Verdict } from '../scanner/types.js';
+import type { Match, Verdict } from '../scanner/types.js';
+
+/** The dihedral variant names the scanner reports (`orig`, `rot90`, ...). */
+type DihedralTransform = Extract<Match, { signal: 'pdq' }>['transform'];
 
 /** What a rescan concluded about one file: a scanner verdict kind, or `error` when it could not be judged. */
 export type RescanOutcome = Verdict['kind'] | 'error';
