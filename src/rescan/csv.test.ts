@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, csvCell, csvHeader, csvRow } from './csv.js';
+import { RESCAN_CSV_COLUMNS, csvCell, csvHeader, csvRow } from './csv.js';
 
 /** A small RFC 4180 parser for one line, to check the writer round-trips. */
 function parseCsvLine(line: string): string[] {
@@ -63,9 +63,9 @@ describe('csv', () => {
     });
     expect(row.endsWith('\r\n')).toBe(true);
     const cells = parseCsvLine(row.slice(0, -2));
-    expect(cells).toHaveLength(CSV_COLUMNS.length);
-    expect(csvHeader().trim().split(',')).toEqual([...CSV_COLUMNS]);
-    const get = (c: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(c)];
+    expect(cells).toHaveLength(RESCAN_CSV_COLUMNS.length);
+    expect(csvHeader().trim().split(',')).toEqual([...RESCAN_CSV_COLUMNS]);
+    const get = (c: (typeof RESCAN_CSV_COLUMNS)[number]) => cells[RESCAN_CSV_COLUMNS.indexOf(c)];
     expect(get('file')).toBe('dir/a, "b".jpg');
     expect(get('entry_ids')).toBe('e1;e2');
     expect(get('best_distance')).toBe('0');

@@ -8,7 +8,7 @@
 import { bestDistance, type RescanRecord } from './record.js';
 
 /** Column names, in order. */
-export const CSV_COLUMNS = [
+export const RESCAN_CSV_COLUMNS = [
   'file',
   'outcome',
   'list_version',
@@ -36,7 +36,7 @@ export function csvCell(value: unknown): string {
 
 /** The header line (with CRLF). */
 export function csvHeader(): string {
-  return CSV_COLUMNS.join(',') + '\r\n';
+  return RESCAN_CSV_COLUMNS.join(',') + '\r\n';
 }
 
 /** One record as a CSV line (with CRLF). Several matches are joined with `;` in the same column order. */

@@ -11,5 +11,5 @@ export {
 } from './inputs.js';
 export { type RescanRecord, type RescanMatch, type RescanOutcome } from './record.js';
 export { EXIT_STATUS, exitStatusFor, countRecords, type OutcomeCounts } from './summary.js';
-export { csvHeader, csvRow, CSV_COLUMNS } from './csv.js';
+export { csvHeader, csvRow, RESCAN_CSV_COLUMNS } from './csv.js';
 export { renderHtmlReport, type HtmlReportInput } from '../report/html.js';
