@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -238,5 +240,56 @@ describe('createFileSource: errors and options', () => {
       'Expected `format` to be one of "ndjson", "csv", "json", "auto", got "xml"',
     );
     expect(() => createFileSource({ location: 'x', id: 'has space' })).toThrow(TypeError);
+  });
+});
+
+describe('createFileSource: URLs', () => {
+  it('downloads over loopback http, retries a 503 and a cut-off body, uses ETag for 304, and cleans its temp files', async () => {
+    const body = [1, 2, 3].map((i) => JSON.stringify({ id: `u${i}`, kind: 'image', fingerprints: { md5: hex(16) } })).join('\n');
+    let hits = 0;
+    let ifNoneMatch: string | undefined;
+    const server = createServer((req, res) => {
+      hits++;
+      ifNoneMatch = req.headers['if-none-match'];
+      if (hits === 1) return void res.writeHead(503, { 'retry-after': '0' }).end();
+      if (hits === 2) {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.slice(0, 10));
+        return void setTimeout(() => res.socket?.destroy(), 5);
+      }
+      if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304).end();
+      res.writeHead(200, { etag: '"v1"', 'content-type': 'application/x-ndjson' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const tempBefore = (await readdir(tmpdir())).filter((f) => f.startsWith('tidscan-list-')).length;
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lists/takeitdown`;
+      const source = createFileSource({ location: url, retryDelayMs: 1 });
+      const [page] = await collect(source.fetch(null));
+      expect(hits).toBe(3);
+      expect(page!.checkpoint).toMatchObject({ format: 'ndjson', etag: '"v1"', records: 3 });
+      expect(page!.updates.map((u) => u.key)).toEqual(['u1', 'u2', 'u3']);
+      expect(await collect(source.fetch(page!.checkpoint))).toEqual([]);
+      expect(ifNoneMatch).toBe('"v1"');
+      // Without an ETag match the body is downloaded again and compared by SHA-256.
+      expect(await collect(source.fetch({ ...page!.checkpoint, etag: '"other"' }))).toEqual([]);
+      expect(hits).toBe(5);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect((await readdir(tmpdir())).filter((f) => f.startsWith('tidscan-list-')).length).toBe(tempBefore);
+  });
+
+  it('refuses plain http to a non-loopback host when created, and unknown schemes', () => {
+    let err: unknown;
+    try {
+      createFileSource({ location: 'http://lists.example.org/list.ndjson' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isTidscanError(err) && err.code).toBe('SYNC_INSECURE_URL');
+    expect(() => createFileSource({ location: 'http://lists.example.org/list.ndjson', allowInsecureHttp: true })).not.toThrow();
+    expect(() => createFileSource({ location: 'ftp://lists.example.org/list.ndjson' })).toThrow(/Unsupported URL scheme/);
   });
 });

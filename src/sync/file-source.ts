@@ -18,10 +18,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SyncError } from '../errors.js';
-import { checkBoolean, checkInteger, checkOneOf, checkSourceId, showValue } from './check-options.js';
+import { checkInteger, checkOneOf, checkSourceId, showValue } from './check-options.js';
+import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
 import { detectFormat, type ListFileFormat, readListRecords } from './list-file-records.js';
 import { normalizeListRecord } from './record.js';
 import { decodeUtf8 } from './text-lines.js';
@@ -37,10 +40,15 @@ export interface FileCheckpoint {
   format?: ListFileFormat;
   /** Number of records in it (updates, excluding skipped). */
   records?: number;
+  /** The HTTP `ETag` it was served with (URLs only): sent as `If-None-Match`, a 304 means unchanged. */
+  etag?: string;
 }
 
-/** Options of {@link createFileSource}. */
-export interface FileSourceOptions {
+/**
+ * Options of {@link createFileSource}. The HTTP options (`dispatcher`, `timeoutMs`, `retries`, ...) apply to
+ * URLs only; `maxBytes` replaces `maxResponseBytes`.
+ */
+export interface FileSourceOptions extends Omit<HttpClientOptions, 'maxResponseBytes'> {
   /**
    * Where the list is: a filesystem path, a `file:` URL, or an `https:` URL (plain `http:` only for loopback
    * hosts or with `allowInsecureHttp`).
@@ -71,11 +79,6 @@ export interface FileSourceOptions {
    * @default 134217728 (128 Mi)
    */
   maxJsonChars?: number;
-  /**
-   * Accept plain `http:` URLs to non-loopback hosts.
-   * @default false
-   */
-  allowInsecureHttp?: boolean;
 }
 
 const FORMATS = ['ndjson', 'csv', 'json', 'auto'] as const;
@@ -85,6 +88,10 @@ interface LocalFile {
   path: string;
   /** Name used for format detection and messages. */
   name: string;
+  contentType?: string;
+  etag?: string;
+  /** SHA-256 when already known (computed while downloading). */
+  sha256?: string;
   details: Record<string, unknown>;
   cleanup(): Promise<void>;
 }
@@ -141,13 +148,55 @@ async function readHead(file: string, details: Record<string, unknown>): Promise
   return Buffer.concat(chunks, length).toString('utf8');
 }
 
-async function openLocation(location: string | URL): Promise<LocalFile> {
-  const url = location instanceof URL ? location : /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? new URL(location) : undefined;
-  if (url && url.protocol !== 'file:') {
-    throw new SyncError('SYNC_SOURCE_NOT_FOUND', `Unsupported list URL scheme ${url.protocol}`, { details: { scheme: url.protocol } });
+function parseLocation(location: string | URL): URL | string {
+  if (location instanceof URL) return location;
+  // Windows drive letters (C:\...) are paths, not URL schemes.
+  return /^[a-z][a-z0-9+.-]+:/i.test(location) && !/^[a-z]:[\\/]/i.test(location) ? new URL(location) : location;
+}
+
+async function downloadToTempFile(
+  url: URL,
+  http: ReturnType<typeof createHttpClient>,
+  previous: FileCheckpoint,
+  signal: AbortSignal | undefined,
+): Promise<LocalFile | 'unchanged'> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tidscan-list-'));
+  const file = path.join(dir, 'list');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const details = { url: http.redact(url) };
+  try {
+    const headers: Record<string, string> = {};
+    if (previous.sha256 !== null && previous.etag) headers['if-none-match'] = previous.etag;
+    const result = await http.request(
+      url,
+      async (response) => {
+        if (response.status === 304) return 'unchanged' as const;
+        // Written from the start on every attempt: a retried download never appends to a partial one.
+        const handle = await open(file, 'w');
+        const hash = createHash('sha256');
+        try {
+          for await (const chunk of response.body) {
+            hash.update(chunk);
+            await handle.write(chunk);
+          }
+        } finally {
+          await handle.close();
+        }
+        const etag = response.headers.etag;
+        const contentType = response.headers['content-type'];
+        const local: LocalFile = { path: file, name: url.pathname, details, cleanup, sha256: hash.digest('hex') };
+        if (typeof etag === 'string') local.etag = etag;
+        if (typeof contentType === 'string') local.contentType = contentType;
+        return local;
+      },
+      { headers, ...(signal ? { signal } : {}), acceptStatus: (s) => (s >= 200 && s < 300) || s === 304 },
+    );
+    if (result === 'unchanged') await cleanup();
+    return result;
+  } catch (err) {
+    await cleanup();
+    throw err;
   }
-  const file = url ? decodeURIComponent(url.pathname) : path.resolve(location as string);
-  return { path: file, name: file, details: { path: file }, cleanup: async () => {} };
 }
 
 /**
@@ -173,18 +222,36 @@ export function createFileSource(options: FileSourceOptions): HashListSource<Fil
   const pageSize = checkInteger('pageSize', options.pageSize, 1, 1_000_000, 5000);
   const maxBytes = checkInteger('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER, 1024 * 1024 * 1024);
   const maxJsonChars = checkInteger('maxJsonChars', options.maxJsonChars, 1, 512 * 1024 * 1024, 128 * 1024 * 1024);
-  checkBoolean('allowInsecureHttp', options.allowInsecureHttp, false);
+  const httpConfig = resolveHttpOptions({ ...pickHttpOptions(options), maxResponseBytes: maxBytes });
+  let parsed: URL | string;
+  try {
+    parsed = parseLocation(location);
+  } catch {
+    throw new TypeError(`Expected \`location\` to be a path or URL, got an invalid URL`);
+  }
+  if (parsed instanceof URL && parsed.protocol !== 'file:') assertSecureUrl(parsed, httpConfig.allowInsecureHttp, httpConfig.secrets);
+  const http = parsed instanceof URL && parsed.protocol !== 'file:' ? createHttpClient(httpConfig) : undefined;
+
+  async function acquire(previous: FileCheckpoint, signal: AbortSignal | undefined): Promise<LocalFile | 'unchanged'> {
+    if (typeof parsed === 'string' || parsed.protocol === 'file:') {
+      const file = typeof parsed === 'string' ? path.resolve(parsed) : fileURLToPath(parsed);
+      return { path: file, name: file, details: { path: file }, cleanup: async () => {} };
+    }
+    return downloadToTempFile(parsed, http!, previous, signal);
+  }
 
   async function* fetch(checkpoint: FileCheckpoint | null, fetchOptions: FetchOptions = {}): AsyncGenerator<DeltaPage<FileCheckpoint>> {
     const { signal } = fetchOptions;
     const previous: FileCheckpoint = checkpoint ?? { sha256: null };
-    const local = await openLocation(location);
+    if (signal?.aborted) throw abortError(signal, {});
+    const local = await acquire(previous, signal);
+    if (local === 'unchanged') return;
     try {
       const details = local.details;
-      if (signal?.aborted) throw abortError(signal, details);
-      const sha256 = await sha256OfFile(local.path, maxBytes, details, signal);
+      const sha256 = local.sha256 ?? (await sha256OfFile(local.path, maxBytes, details, signal));
       if (sha256 === previous.sha256) return;
-      const fileFormat = format === 'auto' ? detectFormat(local.name, await readHead(local.path, details)) : format;
+      const fileFormat =
+        format === 'auto' ? detectFormat(local.name, await readHead(local.path, details), local.contentType) : format;
 
       // Hash again while parsing: if the file changes between the two passes, this fetch must not replace the list.
       const hash = createHash('sha256');
@@ -226,7 +293,9 @@ export function createFileSource(options: FileSourceOptions): HashListSource<Fil
           details,
         });
       }
-      yield { updates, skipped, checkpoint: { sha256, format: fileFormat, records }, replaceAll: true };
+      const next: FileCheckpoint = { sha256, format: fileFormat, records };
+      if (local.etag) next.etag = local.etag;
+      yield { updates, skipped, checkpoint: next, replaceAll: true };
     } finally {
       await local.cleanup();
     }

@@ -228,16 +228,20 @@ export async function* readListRecords(
 }
 
 /**
- * Picks the format from a file name or URL path (`.ndjson`/`.jsonl`, `.csv`, `.json`), then from the first
+ * Picks the format from a file name or URL path (`.ndjson`/`.jsonl`, `.csv`, `.json`), then from an HTTP
+ * content type (NDJSON or CSV types; `application/json` is ambiguous in practice), then from the first
  * non-blank character of the content: `[` is JSON; `{` is NDJSON unless the first line is not a complete JSON
  * value (a pretty-printed `{"entries": ...}` document) or the head is a one-line `{"entries": ...}`; anything
  * else is CSV.
  */
-export function detectFormat(name: string, head: string): ListFileFormat {
+export function detectFormat(name: string, head: string, contentType = ''): ListFileFormat {
   const lower = name.toLowerCase().replace(/[?#].*$/, '');
   if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.json')) return 'json';
+  const type = contentType.toLowerCase().split(';')[0]!.trim();
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  if (type === 'text/csv') return 'csv';
   const text = head.replace(/^\uFEFF/, '').trimStart();
   if (text.startsWith('[')) return 'json';
   if (text.startsWith('{')) {
