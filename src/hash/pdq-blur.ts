@@ -44,32 +44,121 @@ export interface LumaSource {
   colMap: Int32Array | null;
 }
 
-/** Fills `out[0..cols)` with the float32 luma of hashed row `r` (spec §3). */
-export function lumaRow(src: LumaSource, r: number, out: Float32Array): void {
+/** Fills `out[outOff .. outOff+cols)` with the float32 luma of hashed row `r` (spec §3). */
+export function lumaRow(src: LumaSource, r: number, out: Float32Array, outOff = 0): void {
   const { pixels, channels, cols, colMap } = src;
+  // Local aliases: imported bindings are live, and V8 re-checks them inside the loop otherwise.
+  const tr = LUMA_TABLE_R;
+  const tg = LUMA_TABLE_G;
+  const tb = LUMA_TABLE_B;
   const srcRow = src.rowMap ? src.rowMap[r]! : r;
   const base = srcRow * src.width * channels;
   if (colMap === null) {
     if (channels === 1) {
-      for (let c = 0; c < cols; c++) out[c] = pixels[base + c]!;
+      for (let c = 0; c < cols; c++) out[outOff + c] = pixels[base + c]!;
     } else {
       for (let c = 0, p = base; c < cols; c++, p += channels) {
-        out[c] = f(f(LUMA_TABLE_R[pixels[p]!]! + LUMA_TABLE_G[pixels[p + 1]!]!) + LUMA_TABLE_B[pixels[p + 2]!]!);
+        out[outOff + c] = f(f(tr[pixels[p]!]! + tg[pixels[p + 1]!]!) + tb[pixels[p + 2]!]!);
       }
     }
     return;
   }
   if (channels === 1) {
-    for (let c = 0; c < cols; c++) out[c] = pixels[base + colMap[c]!]!;
+    for (let c = 0; c < cols; c++) out[outOff + c] = pixels[base + colMap[c]!]!;
   } else {
     for (let c = 0; c < cols; c++) {
       const p = base + colMap[c]! * channels;
-      out[c] = f(f(LUMA_TABLE_R[pixels[p]!]! + LUMA_TABLE_G[pixels[p + 1]!]!) + LUMA_TABLE_B[pixels[p + 2]!]!);
+      out[outOff + c] = f(f(tr[pixels[p]!]! + tg[pixels[p + 1]!]!) + tb[pixels[p + 2]!]!);
     }
   }
 }
 
-/** One box pass along a contiguous row: `input[inOff..)` to `output[outOff..)`, reference operation order. */
+/*
+ * Division. The reference divides a float32 running sum by the int count n in float32. We multiply by 1/n in
+ * double and round to float32 instead, which gives the same float in every case (and is several times cheaper):
+ * - q = sum/n is either a float (then the double product, within 2^-51.9 relative of q, rounds back to it), or
+ * - q lies strictly between floats and at least 2^-25/n (relative) away from the midpoint of its neighbours:
+ *   writing sum = m*2^e (m < 2^24) and n = 2^a*k (k odd), q equal to a midpoint would need a 25-bit odd
+ *   significand (2t+1) = m*2^(..)/k <= m < 2^24, impossible; and a nonzero integer numerator bounds the gap.
+ * The double product is within 2^-51.9 relative of q, far inside 2^-25/n for any n below 2^26 (n <= 1024 here),
+ * so rounding it to float32 lands on the correctly rounded quotient. `pdq-blur.test.ts` checks this exhaustively
+ * over n and millions of sums, and the conformance tests check the end result.
+ */
+
+/**
+ * One box pass along 4 rows at once (`stride` apart), each in the reference's exact operation order. The 4
+ * independent running sums hide the float-add latency that makes a single running sum slow.
+ */
+function boxRows4(
+  input: Float32Array,
+  inOff: number,
+  output: Float32Array,
+  outOff: number,
+  stride: number,
+  length: number,
+  w: number,
+): void {
+  const half = (w + 2) >> 1;
+  const p1 = half - 1;
+  const p2 = w - half + 1;
+  const p3 = length - w;
+  const p4 = half - 1;
+  const r1 = stride;
+  const r2 = 2 * stride;
+  const r3 = 3 * stride;
+  let ri = inOff;
+  let li = inOff;
+  let oi = outOff;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let n = 0;
+  for (let k = 0; k < p1; k++, ri++) {
+    s0 = f(s0 + input[ri]!);
+    s1 = f(s1 + input[ri + r1]!);
+    s2 = f(s2 + input[ri + r2]!);
+    s3 = f(s3 + input[ri + r3]!);
+    n++;
+  }
+  for (let k = 0; k < p2; k++, ri++, oi++) {
+    s0 = f(s0 + input[ri]!);
+    s1 = f(s1 + input[ri + r1]!);
+    s2 = f(s2 + input[ri + r2]!);
+    s3 = f(s3 + input[ri + r3]!);
+    n++;
+    const inv = 1 / n;
+    output[oi] = s0 * inv;
+    output[oi + r1] = s1 * inv;
+    output[oi + r2] = s2 * inv;
+    output[oi + r3] = s3 * inv;
+  }
+  const inv = 1 / n;
+  for (let k = 0; k < p3; k++, ri++, li++, oi++) {
+    s0 = f(f(s0 + input[ri]!) - input[li]!);
+    s1 = f(f(s1 + input[ri + r1]!) - input[li + r1]!);
+    s2 = f(f(s2 + input[ri + r2]!) - input[li + r2]!);
+    s3 = f(f(s3 + input[ri + r3]!) - input[li + r3]!);
+    output[oi] = s0 * inv;
+    output[oi + r1] = s1 * inv;
+    output[oi + r2] = s2 * inv;
+    output[oi + r3] = s3 * inv;
+  }
+  for (let k = 0; k < p4; k++, li++, oi++) {
+    s0 = f(s0 - input[li]!);
+    s1 = f(s1 - input[li + r1]!);
+    s2 = f(s2 - input[li + r2]!);
+    s3 = f(s3 - input[li + r3]!);
+    n--;
+    const inv = 1 / n;
+    output[oi] = s0 * inv;
+    output[oi + r1] = s1 * inv;
+    output[oi + r2] = s2 * inv;
+    output[oi + r3] = s3 * inv;
+  }
+}
+
+/** One box pass along a single contiguous row, reference operation order (the leftover rows of a batch). */
 function boxRow(input: Float32Array, inOff: number, output: Float32Array, outOff: number, length: number, w: number): void {
   const half = (w + 2) >> 1;
   const p1 = half - 1;
@@ -88,25 +177,29 @@ function boxRow(input: Float32Array, inOff: number, output: Float32Array, outOff
   for (let k = 0; k < p2; k++) {
     sum = f(sum + input[ri++]!);
     n++;
-    output[oi++] = sum / n;
+    output[oi++] = sum * (1 / n);
   }
+  const inv = 1 / n;
   for (let k = 0; k < p3; k++) {
     sum = f(f(sum + input[ri++]!) - input[li++]!);
-    output[oi++] = sum / n;
+    output[oi++] = sum * inv;
   }
   for (let k = 0; k < p4; k++) {
     sum = f(sum - input[li++]!);
     n--;
-    output[oi++] = sum / n;
+    output[oi++] = sum * (1 / n);
   }
 }
 
 /**
- * One box pass along a row that only keeps the outputs at the sorted column indices `samples` (repeats allowed),
- * written to `output[outOff + s]`. The running sum still visits every sample, so the kept values are exact.
+ * Box pass along `count` (1 or 4) rows of `input` (`cols` apart from `inOff`) that keeps only the outputs at the
+ * sorted column indices `samples` (repeats allowed): row q's kept values go to `output[outOff + q*64 + s]`. The
+ * running sums still visit every sample, so the kept values are exact.
  */
-function boxRowSampled(
+function boxRowsSampled(
   input: Float32Array,
+  inOff: number,
+  count: 1 | 4,
   length: number,
   w: number,
   samples: Int32Array,
@@ -118,47 +211,101 @@ function boxRowSampled(
   const p2 = w - half + 1;
   const p3 = length - w;
   const p4 = half - 1;
-  let ri = 0;
-  let li = 0;
+  // Rows beyond `count` read and write row 0 again; harmless, and it keeps one loop body.
+  const r1 = count === 4 ? length : 0;
+  const r2 = 2 * r1;
+  const r3 = 3 * r1;
+  const o1 = count === 4 ? PDQ_DECIMATED : 0;
+  const o2 = 2 * o1;
+  const o3 = 3 * o1;
+  let ri = inOff;
+  let li = inOff;
   let oi = 0;
   let s = 0;
   let next = samples[0]!;
-  let sum = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   let n = 0;
-  for (let k = 0; k < p1; k++) {
-    sum = f(sum + input[ri++]!);
+  let inv = 0;
+  const keep = (): void => {
+    while (s < PDQ_DECIMATED && samples[s] === oi) {
+      const o = outOff + s++;
+      output[o + o3] = s3 * inv;
+      output[o + o2] = s2 * inv;
+      output[o + o1] = s1 * inv;
+      output[o] = s0 * inv;
+    }
+    next = s < PDQ_DECIMATED ? samples[s]! : -1;
+  };
+  for (let k = 0; k < p1; k++, ri++) {
+    s0 = f(s0 + input[ri]!);
+    s1 = f(s1 + input[ri + r1]!);
+    s2 = f(s2 + input[ri + r2]!);
+    s3 = f(s3 + input[ri + r3]!);
     n++;
   }
-  for (let k = 0; k < p2; k++) {
-    sum = f(sum + input[ri++]!);
+  for (let k = 0; k < p2; k++, ri++, oi++) {
+    s0 = f(s0 + input[ri]!);
+    s1 = f(s1 + input[ri + r1]!);
+    s2 = f(s2 + input[ri + r2]!);
+    s3 = f(s3 + input[ri + r3]!);
     n++;
     if (oi === next) {
-      const v = f(sum / n);
-      while (s < PDQ_DECIMATED && samples[s] === oi) output[outOff + s++] = v;
-      next = s < PDQ_DECIMATED ? samples[s]! : -1;
+      inv = 1 / n;
+      keep();
     }
-    oi++;
   }
-  for (let k = 0; k < p3; k++) {
-    sum = f(f(sum + input[ri++]!) - input[li++]!);
-    if (oi === next) {
-      const v = f(sum / n);
-      while (s < PDQ_DECIMATED && samples[s] === oi) output[outOff + s++] = v;
-      next = s < PDQ_DECIMATED ? samples[s]! : -1;
-    }
-    oi++;
+  inv = 1 / n;
+  for (let k = 0; k < p3; k++, ri++, li++, oi++) {
+    s0 = f(f(s0 + input[ri]!) - input[li]!);
+    s1 = f(f(s1 + input[ri + r1]!) - input[li + r1]!);
+    s2 = f(f(s2 + input[ri + r2]!) - input[li + r2]!);
+    s3 = f(f(s3 + input[ri + r3]!) - input[li + r3]!);
+    if (oi === next) keep();
   }
-  for (let k = 0; k < p4; k++) {
-    sum = f(sum - input[li++]!);
+  for (let k = 0; k < p4; k++, li++, oi++) {
+    s0 = f(s0 - input[li]!);
+    s1 = f(s1 - input[li + r1]!);
+    s2 = f(s2 - input[li + r2]!);
+    s3 = f(s3 - input[li + r3]!);
     n--;
     if (oi === next) {
-      const v = f(sum / n);
-      while (s < PDQ_DECIMATED && samples[s] === oi) output[outOff + s++] = v;
-      next = s < PDQ_DECIMATED ? samples[s]! : -1;
+      inv = 1 / n;
+      keep();
     }
-    oi++;
   }
 }
+
+/** Column-pass step that only adds a row: `sum += row`. */
+function addRow(sum: Float32Array, ring: Float32Array, add: number, cols: number): void {
+  for (let c = 0; c < cols; c++) sum[c] = sum[c]! + ring[add + c]!;
+}
+
+/** Column-pass step that adds one row, then subtracts another (reference order), and emits `sum / n`. */
+function slideRow(sum: Float32Array, ring: Float32Array, add: number, sub: number, cols: number, inv: number, out: Float32Array, outOff: number): void {
+  for (let c = 0; c < cols; c++) {
+    const v = f(f(sum[c]! + ring[add + c]!) - ring[sub + c]!);
+    sum[c] = v;
+    out[outOff + c] = v * inv;
+  }
+}
+
+/** Column-pass step that only subtracts a row (`sub < 0`: none) and emits `sum / n`. */
+function dropRow(sum: Float32Array, ring: Float32Array, sub: number, cols: number, inv: number, out: Float32Array, outOff: number): void {
+  if (sub < 0) {
+    for (let c = 0; c < cols; c++) out[outOff + c] = sum[c]! * inv;
+    return;
+  }
+  for (let c = 0; c < cols; c++) {
+    const v = f(sum[c]! - ring[sub + c]!);
+    sum[c] = v;
+    out[outOff + c] = v * inv;
+  }
+}
+
+const BATCH = 4;
 
 /**
  * Luma, 2 rounds of box filtering and decimation, streamed (see the module comment). Returns the 64x64 buffer `A`
@@ -171,47 +318,69 @@ export function blurDecimate(src: LumaSource): Float32Array {
   const sampleCols = decimationIndices(cols);
   const sampleRows = decimationIndices(rows);
 
-  const lumaBuf = new Float32Array(cols);
-  const ringRows = wCol + 1;
+  const lumaBuf = new Float32Array(BATCH * cols);
+  // Rows of the first row pass still needed by the first column pass: the last wCol + 1, plus a batch in flight.
+  // A multiple of the batch size, so the 4 rows of a batch sit in consecutive slots.
+  const ringRows = Math.ceil((wCol + BATCH) / BATCH) * BATCH;
   const ring = new Float32Array(ringRows * cols);
   const colSum = new Float32Array(cols);
-  const colOut = new Float32Array(cols);
+  // Output rows of the first column pass, collected 4 at a time for the second row pass.
+  const pending = new Float32Array(BATCH * cols);
+  let pendingCount = 0;
   // Second row pass output at the 64 sampled columns, for every row: the input of the second column pass.
   const mid = new Float32Array(rows * PDQ_DECIMATED);
+  let emitted = 0;
 
-  const half = (wCol + 2) >> 1;
-  const p1 = half - 1;
-  const p12 = wCol; // p1 + p2
-  const p4 = half - 1;
-  let n = 0;
-  let oi = 0;
-
-  const emit = (): void => {
-    for (let c = 0; c < cols; c++) colOut[c] = colSum[c]! / n;
-    boxRowSampled(colOut, cols, wRow, sampleCols, mid, oi * PDQ_DECIMATED);
-    oi++;
+  const flush = (count: number): void => {
+    if (count === BATCH) {
+      boxRowsSampled(pending, 0, 4, cols, wRow, sampleCols, mid, emitted * PDQ_DECIMATED);
+    } else {
+      for (let q = 0; q < count; q++) {
+        boxRowsSampled(pending, q * cols, 1, cols, wRow, sampleCols, mid, (emitted + q) * PDQ_DECIMATED);
+      }
+    }
+    emitted += count;
+    pendingCount = 0;
   };
 
-  for (let ri = 0; ri < rows; ri++) {
-    const slot = (ri % ringRows) * cols;
-    lumaRow(src, ri, lumaBuf);
-    boxRow(lumaBuf, 0, ring, slot, cols, wRow);
-    if (ri < p12) {
-      for (let c = 0; c < cols; c++) colSum[c] = colSum[c]! + ring[slot + c]!;
-      n++;
-      if (ri >= p1) emit();
+  const half = (wCol + 2) >> 1;
+  const p1 = half - 1; // rows summed before the first output
+  const p4 = half - 1; // outputs after the last row
+  let n = 0;
+
+  for (let r0 = 0; r0 < rows; r0 += BATCH) {
+    const batch = Math.min(BATCH, rows - r0);
+    const slot0 = (r0 % ringRows) * cols;
+    if (batch === BATCH) {
+      for (let q = 0; q < BATCH; q++) lumaRow(src, r0 + q, lumaBuf, q * cols);
+      boxRows4(lumaBuf, 0, ring, slot0, cols, cols, wRow);
     } else {
-      const old = ((ri - wCol) % ringRows) * cols;
-      for (let c = 0; c < cols; c++) colSum[c] = f(colSum[c]! + ring[slot + c]!) - ring[old + c]!;
-      emit();
+      for (let q = 0; q < batch; q++) {
+        lumaRow(src, r0 + q, lumaBuf, 0);
+        boxRow(lumaBuf, 0, ring, slot0 + q * cols, cols, wRow);
+      }
+    }
+    for (let ri = r0; ri < r0 + batch; ri++) {
+      const add = (ri % ringRows) * cols;
+      if (ri < wCol) {
+        addRow(colSum, ring, add, cols);
+        n++;
+        if (ri >= p1) {
+          dropRow(colSum, ring, -1, cols, 1 / n, pending, pendingCount * cols);
+          if (++pendingCount === BATCH) flush(BATCH);
+        }
+      } else {
+        slideRow(colSum, ring, add, ((ri - wCol) % ringRows) * cols, cols, 1 / n, pending, pendingCount * cols);
+        if (++pendingCount === BATCH) flush(BATCH);
+      }
     }
   }
   for (let k = 0, li = rows - wCol; k < p4; k++, li++) {
-    const old = (li % ringRows) * cols;
-    for (let c = 0; c < cols; c++) colSum[c] = colSum[c]! - ring[old + c]!;
     n--;
-    emit();
+    dropRow(colSum, ring, (li % ringRows) * cols, cols, 1 / n, pending, pendingCount * cols);
+    if (++pendingCount === BATCH) flush(BATCH);
   }
+  if (pendingCount > 0) flush(pendingCount);
 
   // Second column pass over the 64 kept columns, keeping only the 64 sampled rows.
   const out = new Float32Array(PDQ_DECIMATED * PDQ_DECIMATED);
@@ -228,11 +397,7 @@ export function blurDecimate(src: LumaSource): Float32Array {
 /** The luma itself as the 64x64 buffer (the reference's no-blur shortcut for exactly 64x64 input, spec §6.1). */
 export function lumaExact64(src: LumaSource): Float32Array {
   const out = new Float32Array(PDQ_DECIMATED * PDQ_DECIMATED);
-  const row = new Float32Array(PDQ_DECIMATED);
-  for (let r = 0; r < PDQ_DECIMATED; r++) {
-    lumaRow(src, r, row);
-    out.set(row, r * PDQ_DECIMATED);
-  }
+  for (let r = 0; r < PDQ_DECIMATED; r++) lumaRow(src, r, out, r * PDQ_DECIMATED);
   return out;
 }
 
