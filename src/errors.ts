@@ -27,6 +27,7 @@ export const ERROR_CODES = {
     'UNSUPPORTED_CONTAINER',
     'VIDEO_TOO_LONG',
     'TOO_MANY_FRAMES',
+    'VIDEO_TOO_SMALL',
   ],
   sync: [
     'SYNC_HTTP_ERROR',
