@@ -57,7 +57,7 @@ export function formatFixed(x: number, digits: number): string {
 
 /**
  * Python's `format(x, f".{precision}")` (empty presentation type: like `g`, but fixed notation keeps at least one
- * fractional digit): 12.345 -> `12.3`, 1.0 -> `1.0`, 99.99 -> `1e+02`, 123.4 -> `1.23e+02`, 0.0 -> `0.0`.
+ * fractional digit, and exponent notation starts at exponent `precision - 1`): 12.345 -> `12.3`, 1.0 -> `1.0`, 99.99 -> `1e+02`, 123.4 -> `1.23e+02`, 0.0 -> `0.0`.
  */
 export function formatPythonGeneral(x: number, precision: number): string {
   assertFinite(x);
@@ -72,7 +72,8 @@ export function formatPythonGeneral(x: number, precision: number): string {
     q /= 10n;
   }
   const digits = q.toString();
-  if (exponent < -4 || exponent >= precision) {
+  // Python's empty presentation type switches to exponent notation one digit earlier than `g` does.
+  if (exponent < -4 || exponent >= precision - 1) {
     const mantissa = (digits[0]! + '.' + digits.slice(1)).replace(/\.?0+$/, '');
     const e = Math.abs(exponent).toString().padStart(2, '0');
     return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${e}`;

@@ -13,13 +13,16 @@ import type { FfmpegLocateOptions } from './ffmpeg.js';
  *
  * - `mov`: MP4, MOV, M4V, 3GP (the demuxer also named `mp4,m4a,3gp,3g2,mj2`)
  * - `matroska`: MKV and WebM
- * - `avi`, `mpegts` (.ts, .m2ts), `flv`, `ogg` (Theora), `gif` (animated GIF as video)
+ * - `avi`, `mpegts` (.ts, .m2ts), `mpeg` (program stream .mpg/.vob), `asf` (.wmv), `flv`, `ogg` (Theora),
+ *   `gif` (animated GIF as video)
  */
 export const DEFAULT_VIDEO_CONTAINERS: readonly string[] = Object.freeze([
   'mov',
   'matroska',
   'avi',
   'mpegts',
+  'mpeg',
+  'asf',
   'flv',
   'ogg',
   'gif',
