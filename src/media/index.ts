@@ -1,2 +1,14 @@
 // Public surface of src/media (re-exported by src/index.ts). Keep names unique across areas.
-export {};
+export { hashImage, hashImageResolved, type ImageHash } from './image.js';
+export {
+  resolveImageOptions,
+  IMAGE_DEFAULTS,
+  DEFAULT_IMAGE_FORMATS,
+  SUPPORTED_IMAGE_FORMATS,
+  type HashImageOptions,
+  type ResolvedImageOptions,
+  type FailOnLevel,
+} from './image-options.js';
+export { digestBytes, Digester, type Digests } from './digest.js';
+export { sniffMedia, SNIFF_BYTES, type SniffResult, type ImageFormat, type VideoContainer } from './sniff.js';
+export { readMediaInput, isMediaInput, type MediaInput } from './read-input.js';
