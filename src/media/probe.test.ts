@@ -4,7 +4,7 @@ import { parseProbeOutput } from './probe.js';
 import { DEFAULT_VIDEO_CONTAINERS } from './video-options.js';
 
 function probeJson(stream: Record<string, unknown> | null, format: Record<string, unknown> = {}): string {
-  const streams = [{ index: 0, codec_type: 'audio', codec_name: 'aac' }];
+  const streams: Array<Record<string, unknown>> = [{ index: 0, codec_type: 'audio', codec_name: 'aac' }];
   if (stream) streams.push({ index: 1, codec_type: 'video', codec_name: 'h264', width: 480, height: 720, ...stream });
   return JSON.stringify({ streams, format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', ...format } });
 }
