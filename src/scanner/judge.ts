@@ -7,7 +7,8 @@
  */
 import { DIHEDRAL_NAMES, type DihedralName } from '../hash/dihedral.js';
 import { hammingDistance, parseHex } from '../hash/hex.js';
-import type { EntryKind, ListEntry } from '../sync/types.js';
+import { type PreparedVpdq, matchVpdq, prepareVpdq } from '../hash/vpdq.js';
+import type { EntryKind, ListEntry, VpdqFeature } from '../sync/types.js';
 import type { ListThresholds } from './options.js';
 import type {
   ComputedHashes,
@@ -222,28 +223,54 @@ function frameMatches(list: ListView, settings: JudgeSettings, frames: readonly 
 }
 
 /**
- * vPDQ against every video entry with frame features, with python-threatexchange semantics (VPDQ.md §4): both sides
- * quality-filtered and deduplicated by hash, frames match at distance <= `frameDistance`, percentages of unique
- * frames, and a match needs both percentages at their thresholds and at least one matching frame pair.
+ * vPDQ against every video entry with frame features, with python-threatexchange semantics (`matchVpdq`, VPDQ.md
+ * §4): both sides quality-filtered and deduplicated, frames match at distance <= `frameDistance`, percentages of
+ * unique frames. A match needs both percentages at their thresholds and at least one matching frame pair (so
+ * thresholds of 0 % do not match every video).
  */
 function vpdqMatches(list: ListView, settings: JudgeSettings, frames: readonly FrameHash[]): VpdqMatch[] {
-  const query = uniqueHashes(frames.map((f) => f.pdq));
+  const filter = { minQuality: settings.minQuality, dedupe: true };
+  const query = prepareVpdq(frames, filter);
   const out: VpdqMatch[] = [];
   for (const entry of list.vpdqEntries()) {
     const features = entry.fingerprints.vpdq;
-    if (!features) continue;
-    const target = uniqueHashes(features.filter((f) => f.quality >= settings.minQuality).map((f) => f.pdq));
-    if (target.length === 0) continue;
+    if (!features || features.length === 0) continue;
+    const target = preparedTarget(features, settings.minQuality);
     const { frameDistance, queryPercent, targetPercent } = settings.thresholdsFor(entry.source).vpdq;
-    const score = compareFrameSets(query, target, frameDistance);
-    if (score.queryMatched === 0) continue;
-    const q = (score.queryMatched * 100) / query.length;
-    const t = (score.targetMatched * 100) / target.length;
-    if (q >= queryPercent && t >= targetPercent) {
-      out.push({ ...base(entry), signal: 'vpdq', queryPercent: q, targetPercent: t, distance: score.minDistance });
-    }
+    const score = matchVpdq(query, target, {
+      ...filter,
+      maxDistance: frameDistance,
+      queryMatchPercent: queryPercent,
+      targetMatchPercent: targetPercent,
+    });
+    if (!score.isMatch || score.queryMatchPercent === 0) continue;
+    out.push({
+      ...base(entry),
+      signal: 'vpdq',
+      queryPercent: score.queryMatchPercent,
+      targetPercent: score.targetMatchPercent,
+      distance: smallestDistance(frames, features, settings.minQuality),
+    });
   }
   return out;
+}
+
+// Listed videos are prepared (filtered, packed) once per feature array; the list replaces the array when the
+// entry changes, so the WeakMap never serves a stale preparation.
+const preparedTargets = new WeakMap<readonly VpdqFeature[], { minQuality: number; prepared: PreparedVpdq }>();
+
+function preparedTarget(features: readonly VpdqFeature[], minQuality: number): PreparedVpdq {
+  const hit = preparedTargets.get(features);
+  if (hit && hit.minQuality === minQuality) return hit.prepared;
+  const prepared = prepareVpdq(features, { minQuality, dedupe: true });
+  preparedTargets.set(features, { minQuality, prepared });
+  return prepared;
+}
+
+function smallestDistance(query: readonly FrameHash[], target: readonly VpdqFeature[], minQuality: number): number {
+  const q = uniqueHashes(query.filter((f) => f.quality >= minQuality).map((f) => f.pdq));
+  const t = uniqueHashes(target.filter((f) => f.quality >= minQuality).map((f) => f.pdq));
+  return compareFrameSets(q, t, -1).minDistance;
 }
 
 function uniqueHashes(hexes: readonly string[]): Uint8Array[] {
