@@ -108,7 +108,8 @@ async function decodeAndHash(bytes: Buffer, format: ImageFormat, options: Resolv
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
   let meta;
   try {
-    meta = await sharp(bytes, sharpOptions).metadata();
+    // Header only (no pixels are decoded), so the pixel limit is checked below, with the size in the error.
+    meta = await sharp(bytes, { ...sharpOptions, limitInputPixels: false }).metadata();
   } catch (err) {
     throw decodeError(err, options, format);
   }
@@ -133,7 +134,6 @@ async function decodeAndHash(bytes: Buffer, format: ImageFormat, options: Resolv
     .raw({ depth: 'uchar' })
     .timeout({ seconds })
     .toBuffer({ resolveWithObject: true });
-  decoded.catch(() => undefined);
   const digests = new Digester().update(bytes).digest();
   let data: Buffer;
   let info;
@@ -162,6 +162,8 @@ async function decodeAndHash(bytes: Buffer, format: ImageFormat, options: Resolv
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // A promise we stop waiting for must not surface later as an unhandled rejection.
+  promise.catch(() => undefined);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
