@@ -57,7 +57,7 @@ const EDITS: Edit[] = [
   {
     name: 'cropped',
     expect: 'match (near)',
-    apply: (i) => i.extract({ left: 12, top: 9, width: IMAGE_W - 24, height: IMAGE_H - 18 }).jpeg({ quality: 90 }),
+    apply: (i) => i.extract({ left: 6, top: 5, width: IMAGE_W - 12, height: IMAGE_H - 10 }).jpeg({ quality: 90 }),
   },
   { name: 'rotated90', expect: 'match (dihedral)', apply: (i) => i.rotate(90).jpeg({ quality: 90 }) },
   { name: 'mirrored', expect: 'match (dihedral)', apply: (i) => i.flop().jpeg({ quality: 90 }) },
