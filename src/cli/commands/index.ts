@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { hashCommand } from './hash.js';
 
 /** Every CLI command, in the order `tidscan --help` lists them. Each issue adds its command module here. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [hashCommand];
