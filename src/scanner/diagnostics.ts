@@ -26,12 +26,12 @@ export const SCANNER_CHANNELS = {
  * ```ts
  * import { subscribe } from 'node:diagnostics_channel';
  * subscribe('tidscan:match', (m) => {
- *   const msg = m as MatchEvent;
+ *   const msg = m as ScanMatchEvent;
  *   verdicts.inc({ kind: msg.kind, operation: msg.operation });
  * });
  * ```
  */
-export interface MatchEvent {
+export interface ScanMatchEvent {
   /** Which scanner method produced the verdict. */
   operation: ScanOperation;
   /** The verdict kind, for counters. */
@@ -53,7 +53,7 @@ export interface MatchEvent {
 }
 
 /** The message published on `tidscan:error`. */
-export interface ErrorEvent {
+export interface ScanErrorEvent {
   operation: ScanOperation;
   /** The error's stable code, or `INTERNAL` for an unexpected non-tidscan error. */
   code: ErrorCode | 'INTERNAL';
@@ -71,7 +71,7 @@ const errorChannel = channel(SCANNER_CHANNELS.error);
 /** Publishes a verdict on `tidscan:match` when someone listens. */
 export function publishMatch(operation: ScanOperation, verdict: Verdict, durationMs: number): void {
   if (!matchChannel.hasSubscribers) return;
-  const message: MatchEvent = {
+  const message: ScanMatchEvent = {
     operation,
     kind: verdict.kind,
     matchCount: verdict.kind === 'match' ? verdict.matches.length : 0,
@@ -89,7 +89,7 @@ export function publishMatch(operation: ScanOperation, verdict: Verdict, duratio
 export function publishError(operation: ScanOperation, error: unknown, durationMs: number): void {
   if (!errorChannel.hasSubscribers) return;
   const { code, message } = describeError(error);
-  const event: ErrorEvent = { operation, code, message, durationMs, error };
+  const event: ScanErrorEvent = { operation, code, message, durationMs, error };
   errorChannel.publish(event);
 }
 

@@ -100,9 +100,21 @@ export function resolveScannerOptions(options: unknown): ResolvedScannerOptions 
     concurrency: checkInteger('concurrency', o.concurrency, 1, 1024, availableParallelism()),
     maxQueue: checkInteger('maxQueue', o.maxQueue, 0, Number.MAX_SAFE_INTEGER, SCANNER_DEFAULTS.maxQueue),
     cacheSize: checkInteger('cacheSize', o.cacheSize, 0, 100_000_000, SCANNER_DEFAULTS.cacheSize),
-    image: { ...checkObject('image', o.image) },
-    video: { ...checkObject('video', o.video) },
+    image: mediaOptions('image', o.image, ['dihedral', 'signal']),
+    video: mediaOptions('video', o.video, ['signal']),
   };
+}
+
+/** Media options are checked by the media area; the keys the scanner sets itself are refused here. */
+function mediaOptions(name: string, value: unknown, reserved: readonly string[]): Record<string, unknown> {
+  const o = checkObject(name, value);
+  for (const key of reserved) {
+    if (key in o) {
+      const instead = key === 'signal' ? 'pass `signal` per call' : `use the scanner's \`${key}\` option`;
+      throw new TypeError(`Unexpected option \`${name}.${key}\`; ${instead}`);
+    }
+  }
+  return { ...o };
 }
 
 function resolveVpdq(name: string, value: unknown, fallback: ResolvedVpdqThresholds): ResolvedVpdqThresholds {

@@ -249,7 +249,7 @@ export interface VpdqThresholds {
 }
 
 /** One configured hash list: its source and its own thresholds. */
-export interface ListOptions {
+export interface ScannerListOptions {
   /** Where the list comes from; `source.id` is the list id reported in matches. */
   source: HashListSource;
   /**
@@ -269,7 +269,7 @@ export interface ScannerOptions {
    * syncs).
    * @default []
    */
-  lists?: ListOptions[];
+  lists?: ScannerListOptions[];
   /**
    * SQLite store path, or `':memory:'` for a list that lives only as long as the scanner (sync before scanning).
    * @default ':memory:'

@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import type { ScanOperation, Verdict } from './types.js';
 
 /** Counters of the cache for `stats()`. */
-export interface CacheStats {
+export interface ScannerCacheStats {
   /** Verdicts held. */
   size: number;
   /** Capacity (0 = off). */
@@ -61,7 +61,7 @@ export class VerdictCache {
     this.#lru.set(`${operation}:${sha256}`, structuredClone(verdict));
   }
 
-  stats(): CacheStats {
+  stats(): ScannerCacheStats {
     return {
       size: this.#lru?.size ?? 0,
       max: this.#max,

@@ -9,7 +9,7 @@ import PQueue from 'p-queue';
 import { ScannerError } from '../errors.js';
 
 /** Counters of the queue for `stats()`. */
-export interface QueueStats {
+export interface ScannerQueueStats {
   /** Hashing slots. */
   concurrency: number;
   /** Calls being hashed now. */
@@ -58,7 +58,7 @@ export class WorkQueue {
     return this.#queue.onIdle();
   }
 
-  stats(): QueueStats {
+  stats(): ScannerQueueStats {
     return {
       concurrency: this.#queue.concurrency,
       running: this.#queue.pending,
