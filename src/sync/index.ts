@@ -11,3 +11,12 @@ export {
   type HttpResponse,
 } from './http.js';
 export { redactUrl } from './redact.js';
+export { createNcmecSource, type NcmecSource, type NcmecSourceOptions } from './ncmec/source.js';
+export type { NcmecCheckpoint, NcmecPagingState } from './ncmec/checkpoint.js';
+export {
+  NCMEC_XML_NAMESPACE,
+  type NcmecFeedbackInput,
+  type NcmecFeedbackReason,
+  type NcmecStatus,
+} from './ncmec/api.js';
+export type { NcmecFeedbackRecord } from './ncmec/entries-xml.js';

@@ -226,16 +226,13 @@ export function prng(seed: number): () => number {
   };
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hexScratch = Buffer.alloc(1024);
 
-/** `bytes` random bytes as lowercase hex from `next` (a uint32 generator). */
+/** `bytes` (at most 1024) random bytes as lowercase hex from `next` (a uint32 generator). */
 export function randomHex(next: () => number, bytes: number): string {
-  let out = '';
-  for (let i = 0; i < bytes; i += 4) {
-    const v = next();
-    out += HEX_BYTE[v & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[v >>> 24]!;
-  }
-  return out.slice(0, bytes * 2);
+  const words = (bytes + 3) >>> 2;
+  for (let i = 0; i < words; i++) hexScratch.writeUInt32LE(next(), i * 4);
+  return hexScratch.toString('hex', 0, bytes);
 }
 
 /** Minimal XML text/attribute escaping. */

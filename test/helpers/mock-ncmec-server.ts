@@ -357,19 +357,33 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     return `<feedback lastUpdateTimestamp="2025-01-01T00:00:00Z">${parts.join('')}</feedback>`;
   }
 
+  // Rendering is the mock's hot path (bench:sync): cache what repeats.
+  const memberXml = new Map<MockMember, string>();
+  const stampXml = new Map<number, string>();
   function renderVersion(v: MockNcmecVersion): string {
-    const member = `<member id="${xmlEscape(v.member.id)}">${xmlEscape(v.member.name)}</member>`;
-    const stamp = `<timestamp>${ncmecTimestamp(v.timestampSec)}</timestamp>`;
+    let member = memberXml.get(v.member);
+    if (member === undefined) {
+      member = `<member id="${xmlEscape(v.member.id)}">${xmlEscape(v.member.name)}</member>`;
+      memberXml.set(v.member, member);
+    }
+    let stamp = stampXml.get(v.timestampSec);
+    if (stamp === undefined) {
+      if (stampXml.size > 100_000) stampXml.clear();
+      stamp = `<timestamp>${ncmecTimestamp(v.timestampSec)}</timestamp>`;
+      stampXml.set(v.timestampSec, stamp);
+    }
     if (!v.content) {
       const tag = v.kind === 'image' ? 'deletedImage' : 'deletedVideo';
       return `<${tag}>${member}<id>${xmlEscape(v.id)}</id>${stamp}</${tag}>`;
     }
     const c = v.content;
     let fps = '';
-    for (const [name, value] of Object.entries(c.fingerprints)) fps += `<${name}>${xmlEscape(value)}</${name}>`;
+    // Generated values are hex; only values given through add()/update() need escaping.
+    const escape = v.seq < count ? (t: string) => t : xmlEscape;
+    for (const name in c.fingerprints) fps += `<${name}>${escape(c.fingerprints[name]!)}</${name}>`;
     for (const link of c.links ?? []) fps += `<${link.type} rel="self" href="${xmlEscape(link.href)}"/>`;
-    const classification = c.classification ? `<classification>${xmlEscape(c.classification)}</classification>` : '';
-    return `<${v.kind}>${member}${stamp}<id>${xmlEscape(c.id)}</id>${classification}<fingerprints>${fps}</fingerprints>${renderFeedback(c.feedback)}</${v.kind}>`;
+    const classification = c.classification ? `<classification>${escape(c.classification)}</classification>` : '';
+    return `<${v.kind}>${member}${stamp}<id>${escape(c.id)}</id>${classification}<fingerprints>${fps}</fingerprints>${renderFeedback(c.feedback)}</${v.kind}>`;
   }
 
   function renderEntries(query: URLSearchParams): { status: number; body: string } {
