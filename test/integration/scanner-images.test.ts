@@ -5,7 +5,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashFormatError, MediaError, ScannerError } from '../../src/errors.js';
 import { hashImage } from '../../src/media/image.js';
@@ -78,9 +78,9 @@ describe('matchImage against a synced list', () => {
   });
 
   it.each([
-    ['resized and re-encoded as JPEG', (s: sharp.Sharp) => s.resize(240).jpeg({ quality: 70 })],
-    ['re-encoded as a low-quality JPEG', (s: sharp.Sharp) => s.jpeg({ quality: 40 })],
-    ['converted to WebP', (s: sharp.Sharp) => s.resize(400).webp({ quality: 60 })],
+    ['resized and re-encoded as JPEG', (s: Sharp) => s.resize(240).jpeg({ quality: 70 })],
+    ['re-encoded as a low-quality JPEG', (s: Sharp) => s.jpeg({ quality: 40 })],
+    ['converted to WebP', (s: Sharp) => s.resize(400).webp({ quality: 60 })],
   ])('matches a copy %s at the distance computed independently', async (_name, edit) => {
     const copy = await edit(sharp(img.listed)).toBuffer();
     const expected = naiveDistance((await hashImage(copy)).pdq.hash, listedPdq);
@@ -96,7 +96,7 @@ describe('matchImage against a synced list', () => {
     const dihedral = await listScanner({ dihedral: true });
     try {
       await dihedral.sync();
-      for (const edit of [(s: sharp.Sharp) => s.rotate(90), (s: sharp.Sharp) => s.rotate(180), (s: sharp.Sharp) => s.flop()]) {
+      for (const edit of [(s: Sharp) => s.rotate(90), (s: Sharp) => s.rotate(180), (s: Sharp) => s.flop()]) {
         const copy = await edit(sharp(img.listed)).png().toBuffer();
         const variants = Object.entries((await hashImage(copy, { dihedral: true })).pdq.dihedral!);
         const distances = variants.map(([name, hex]) => [name, naiveDistance(hex, listedPdq)] as const);
