@@ -1,0 +1,446 @@
+/**
+ * The hash list in memory: every entry of every source under a numeric handle, the PDQ Hamming index over the
+ * image and video entries' PDQ fingerprints, exact-digest indexes (MD5, SHA-1, SHA-256) and the set of vPDQ
+ * entries. It follows the durable store page by page (or catches up with another process's commits) and is what
+ * matching reads.
+ *
+ * Consistency: every change is applied synchronously in one step after it was validated in full, so a query
+ * (which is synchronous too) sees a page entirely or not at all, and a bad page changes nothing. Entries are
+ * frozen: the objects queries return are shared, never copied.
+ *
+ * @module
+ */
+import { HASH_BYTES, parseHex } from '../hash/hex.js';
+import { createHashIndex, type IndexName } from '../match/create.js';
+import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
+import type { HashIndex } from '../match/types.js';
+import type { ListStore, SourcedStoreChange, StoreCommitResult } from '../sync/store.js';
+import type { EntryKind, ListEntry, ListUpdate } from '../sync/types.js';
+
+/** The exact-digest kinds the list indexes. */
+export type ListDigestKind = 'md5' | 'sha1' | 'sha256';
+
+const DIGEST_KINDS: readonly ListDigestKind[] = ['md5', 'sha1', 'sha256'];
+
+/** Options of {@link HashList}. */
+export interface HashListOptions {
+  /**
+   * The PDQ Hamming index: a built-in name, or a factory returning an empty {@link HashIndex} (called again for
+   * a full reload, which builds the new index beside the old one and swaps).
+   * @default the `createHashIndex()` default
+   */
+  index?: IndexName | (() => HashIndex);
+}
+
+/** One PDQ hit. */
+export interface ListPdqHit {
+  entry: ListEntry;
+  /** Hamming distance from the query (0–256). */
+  distance: number;
+  /** The entry's key within its source. */
+  key: string;
+}
+
+/** One entry with its key. */
+export interface ListItem {
+  key: string;
+  entry: ListEntry;
+}
+
+/** What one {@link HashList.apply} changed. */
+export interface ListApplyResult {
+  /** The list version afterwards. */
+  version: number;
+  added: number;
+  updated: number;
+  deleted: number;
+}
+
+/** Counters and memory of the list. */
+export interface HashListStats {
+  version: number;
+  /** Total entries. */
+  entries: number;
+  /** Entries by list (source) id. */
+  entriesByList: Record<string, number>;
+  /** Entries by list id and kind. */
+  bySource: Record<string, Record<EntryKind, number>>;
+  /** Entries carrying each matchable fingerprint. */
+  fingerprints: { pdq: number; md5: number; sha1: number; sha256: number; vpdq: number };
+  /** The PDQ index in use. */
+  index: { name: string; size: number; memoryBytes: number };
+  /**
+   * Estimated bytes held: indexes exactly, entries approximately (from their string sizes). An estimate for
+   * capacity planning, not an accounting.
+   */
+  memoryBytes: number;
+}
+
+interface Slot {
+  source: string;
+  key: string;
+  entry: ListEntry;
+  bytes: number;
+}
+
+/** A change ready to apply: everything that can fail was checked when it was built. */
+interface Op {
+  source: string;
+  key: string;
+  entry: ListEntry | null;
+  pdq?: Uint8Array | undefined;
+  digests?: Partial<Record<ListDigestKind, Uint8Array>> | undefined;
+}
+
+interface State {
+  index: HashIndex;
+  digests: Record<ListDigestKind, DigestIndex>;
+  handles: Map<string, number>;
+  slots: Array<Slot | undefined>;
+  free: number[];
+  vpdq: Set<number>;
+  bytes: number;
+  bySource: Map<string, Record<EntryKind, number>>;
+}
+
+const DIGEST_BYTES: Record<ListDigestKind, DigestBytes> = { md5: 16, sha1: 20, sha256: 32 };
+const SLOT_OVERHEAD_BYTES = 160;
+
+function compositeKey(source: string, key: string): string {
+  return `${source}\u0000${key}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function approxBytes(entry: ListEntry): number {
+  let n = SLOT_OVERHEAD_BYTES + entry.id.length + (entry.classification?.length ?? 0) + (entry.timestamp?.length ?? 0);
+  for (const fp of Object.values(entry.fingerprints)) n += typeof fp === 'string' ? fp.length + 24 : Array.isArray(fp) ? fp.length * 120 : 0;
+  if (entry.metadata) n += 256;
+  if (entry.links) n += entry.links.length * 96;
+  return n;
+}
+
+/**
+ * The in-memory hash list.
+ *
+ * @example
+ * ```ts
+ * const store = openListStore('list.db');
+ * const list = HashList.load(store);                 // restart: everything the store holds
+ * const hits = list.queryPdq(parsePdq(hex), 31);     // [{ entry, distance, key }]
+ * list.refresh(store);                               // pick up what a cron `tidscan sync` committed
+ * ```
+ */
+export class HashList {
+  #state: State;
+  #version = 0;
+  readonly #newIndex: () => HashIndex;
+
+  /**
+   * An empty list at version 0.
+   *
+   * @throws {TypeError} for an unknown index name or a bad option.
+   */
+  constructor(options: HashListOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected \`options\` to be an object, got ${options === null ? 'null' : typeof options}`);
+    }
+    const index = options.index;
+    if (index === undefined) this.#newIndex = () => createHashIndex();
+    else if (typeof index === 'function') this.#newIndex = index;
+    else {
+      createHashIndex(index); // validates the name now rather than at the first reload
+      this.#newIndex = () => createHashIndex(index);
+    }
+    this.#state = this.#emptyState();
+  }
+
+  /**
+   * Builds a list holding everything `store` holds (one consistent snapshot), at the store's version.
+   *
+   * @throws {StoreError} when the store cannot be read.
+   */
+  static load(store: ListStore, options: HashListOptions = {}): HashList {
+    const list = new HashList(options);
+    list.reload(store);
+    return list;
+  }
+
+  /** The list version: the store's version this list reflects (or, without a store, the count of changing applies). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.#state.handles.size;
+  }
+
+  /** Name of the PDQ index in use. */
+  get indexName(): string {
+    return this.#state.index.name;
+  }
+
+  /**
+   * Applies one source's updates (a delta page) as one step: in order, last write wins, `entry: null` deletes.
+   * Everything is validated first, so a bad update throws and changes nothing. The version becomes
+   * `options.version` when given (a store commit's version), else goes up by one if anything changed.
+   *
+   * @throws {TypeError} for a malformed update; {@link HashFormatError} for a malformed fingerprint;
+   * {@link RangeError} when `options.version` is below the current version.
+   */
+  apply(sourceId: string, updates: readonly ListUpdate[], options: { version?: number } = {}): ListApplyResult {
+    if (typeof sourceId !== 'string' || sourceId.length === 0) {
+      throw new TypeError(`Expected \`sourceId\` to be a non-empty string, got ${typeof sourceId}`);
+    }
+    if (!Array.isArray(updates)) throw new TypeError(`Expected \`updates\` to be an array, got ${typeof updates}`);
+    const version = options.version;
+    if (version !== undefined && (!Number.isSafeInteger(version) || version < this.#version)) {
+      throw new RangeError(`Expected \`version\` to be an integer >= the current version ${this.#version}, got ${String(version)}`);
+    }
+    const ops = updates.map((u, i) => toOp(sourceId, u, i));
+    const counts = this.#applyOps(this.#state, ops);
+    if (version !== undefined) this.#version = version;
+    else if (counts.added + counts.updated + counts.deleted > 0) this.#version++;
+    return { version: this.#version, ...counts };
+  }
+
+  /**
+   * Follows a store commit made by this process (`ListStore.commit`). When the list is not at the commit's
+   * previous version (another process committed in between), it catches up from `store` instead.
+   */
+  applyCommit(sourceId: string, commit: StoreCommitResult, store: ListStore): void {
+    if (commit.previousVersion === this.#version) {
+      this.apply(sourceId, commit.changes, { version: commit.version });
+    } else if (commit.version !== this.#version) {
+      this.refresh(store);
+    }
+  }
+
+  /**
+   * Catches up with changes another process committed to `store` (cheap when there are none): incrementally
+   * when possible, else by a full reload. Returns true when the list changed.
+   *
+   * @throws {StoreError} when the store cannot be read.
+   */
+  refresh(store: ListStore): boolean {
+    if (store.version === this.#version) return false;
+    const delta = store.changesSince(this.#version);
+    if (delta === null || delta.version < this.#version) {
+      this.reload(store);
+      return true;
+    }
+    const ops = delta.changes.map((c: SourcedStoreChange, i) => toOp(c.source, c, i));
+    this.#applyOps(this.#state, ops);
+    this.#version = delta.version;
+    return true;
+  }
+
+  /**
+   * Replaces the whole content with the store's: builds a fresh index beside the current one (queries keep
+   * answering from the old one meanwhile), then swaps.
+   */
+  reload(store: ListStore): void {
+    const state = this.#emptyState();
+    const ops: Op[] = [];
+    const flush = () => {
+      this.#applyOps(state, ops);
+      ops.length = 0;
+    };
+    const version = store.forEachEntry((source, key, entry) => {
+      ops.push(toOp(source, { key, entry }, 0));
+      if (ops.length >= 4096) flush();
+    });
+    flush();
+    this.#state = state;
+    this.#version = version;
+  }
+
+  /** Every entry whose PDQ is within `maxDistance` (inclusive) of `hash` (32 bytes or 64 hex), nearest first. */
+  queryPdq(hash: Uint8Array | string, maxDistance: number): ListPdqHit[] {
+    const bytes = typeof hash === 'string' ? parseHex('pdq', hash) : hash;
+    const state = this.#state;
+    return state.index.query(bytes, maxDistance).map(({ id, distance }) => {
+      const slot = state.slots[id]!;
+      return { entry: slot.entry, distance, key: slot.key };
+    });
+  }
+
+  /** {@link queryPdq} for several hashes (e.g. the 8 dihedral variants): one result array per hash. */
+  queryPdqMany(hashes: readonly Uint8Array[], maxDistance: number): ListPdqHit[][] {
+    const state = this.#state;
+    return state.index.queryMany(hashes, maxDistance).map((hits) =>
+      hits.map(({ id, distance }) => {
+        const slot = state.slots[id]!;
+        return { entry: slot.entry, distance, key: slot.key };
+      }),
+    );
+  }
+
+  /**
+   * Every entry with exactly this digest (hex, either case, or packed bytes).
+   *
+   * @throws {HashFormatError} `INVALID_HASH` for a malformed digest.
+   */
+  lookupDigest(kind: ListDigestKind, value: string | Uint8Array): ListEntry[] {
+    const index = this.#state.digests[kind];
+    if (!index) throw new TypeError(`Expected \`kind\` to be one of "md5", "sha1", "sha256", got ${JSON.stringify(kind)}`);
+    const bytes = typeof value === 'string' ? parseHex(kind, value) : value;
+    if (bytes.length !== HASH_BYTES[kind]) {
+      throw new TypeError(`Expected a ${kind} digest of ${HASH_BYTES[kind]} bytes, got ${bytes.length}`);
+    }
+    const slots = this.#state.slots;
+    return index.lookup(bytes).map((id) => slots[id]!.entry);
+  }
+
+  /** The entry stored under `key` of source `sourceId`, or undefined. */
+  getEntry(sourceId: string, key: string): ListEntry | undefined {
+    const handle = this.#state.handles.get(compositeKey(sourceId, key));
+    return handle === undefined ? undefined : this.#state.slots[handle]!.entry;
+  }
+
+  /** Every entry with its key (order unspecified). */
+  *entries(): IterableIterator<ListItem> {
+    for (const slot of this.#state.slots) if (slot) yield { key: slot.key, entry: slot.entry };
+  }
+
+  /** Every entry of kind `video`. */
+  *videoEntries(): IterableIterator<ListEntry> {
+    for (const slot of this.#state.slots) if (slot?.entry.kind === 'video') yield slot.entry;
+  }
+
+  /** Every entry that has vPDQ frame features (what video matching compares against). */
+  *vpdqEntries(): IterableIterator<ListEntry> {
+    const { slots, vpdq } = this.#state;
+    for (const handle of vpdq) yield slots[handle]!.entry;
+  }
+
+  /** Counters and a memory estimate. */
+  stats(): HashListStats {
+    const s = this.#state;
+    const entriesByList: Record<string, number> = {};
+    const bySource: Record<string, Record<EntryKind, number>> = {};
+    for (const [source, counts] of s.bySource) {
+      if (counts.image + counts.video === 0) continue;
+      bySource[source] = { ...counts };
+      entriesByList[source] = counts.image + counts.video;
+    }
+    const digestBytes = DIGEST_KINDS.reduce((n, k) => n + s.digests[k].memoryBytes(), 0);
+    const indexBytes = s.index.memoryBytes();
+    return {
+      version: this.#version,
+      entries: s.handles.size,
+      entriesByList,
+      bySource,
+      fingerprints: {
+        pdq: s.index.size,
+        md5: s.digests.md5.size,
+        sha1: s.digests.sha1.size,
+        sha256: s.digests.sha256.size,
+        vpdq: s.vpdq.size,
+      },
+      index: { name: s.index.name, size: s.index.size, memoryBytes: indexBytes },
+      memoryBytes: indexBytes + digestBytes + s.bytes + s.handles.size * 64,
+    };
+  }
+
+  #emptyState(): State {
+    return {
+      index: this.#newIndex(),
+      digests: { md5: new DigestIndex(DIGEST_BYTES.md5), sha1: new DigestIndex(DIGEST_BYTES.sha1), sha256: new DigestIndex(DIGEST_BYTES.sha256) },
+      handles: new Map(),
+      slots: [],
+      free: [],
+      vpdq: new Set(),
+      bytes: 0,
+      bySource: new Map(),
+    };
+  }
+
+  /** Applies validated ops. Handles freed here are reused only by later calls, so the index batch stays exact. */
+  #applyOps(state: State, ops: readonly Op[]): { added: number; updated: number; deleted: number } {
+    const counts = { added: 0, updated: 0, deleted: 0 };
+    const freed: number[] = [];
+    // Final PDQ per handle touched (null = none): one index batch for the whole page.
+    const pdqFinal = new Map<number, Uint8Array | null>();
+    for (const op of ops) {
+      const ck = compositeKey(op.source, op.key);
+      const handle = state.handles.get(ck);
+      if (op.entry === null) {
+        if (handle === undefined) continue;
+        this.#dropSlot(state, handle);
+        state.handles.delete(ck);
+        pdqFinal.set(handle, null);
+        freed.push(handle);
+        counts.deleted++;
+        continue;
+      }
+      let h = handle;
+      if (h === undefined) {
+        h = state.free.pop() ?? state.slots.length;
+        state.handles.set(ck, h);
+        counts.added++;
+      } else {
+        this.#dropSlot(state, h);
+        counts.updated++;
+      }
+      const entry = deepFreeze(op.entry);
+      const bytes = approxBytes(entry);
+      state.slots[h] = { source: op.source, key: op.key, entry, bytes };
+      state.bytes += bytes;
+      const kinds = state.bySource.get(op.source) ?? { image: 0, video: 0 };
+      kinds[entry.kind]++;
+      state.bySource.set(op.source, kinds);
+      pdqFinal.set(h, op.pdq ?? null);
+      for (const kind of DIGEST_KINDS) {
+        const d = op.digests?.[kind];
+        if (d) state.digests[kind].add(h, d);
+      }
+      if (entry.fingerprints.vpdq?.length) state.vpdq.add(h);
+    }
+    const remove: number[] = [];
+    const add: Array<readonly [number, Uint8Array]> = [];
+    for (const [h, pdq] of pdqFinal) {
+      if (pdq) add.push([h, pdq]);
+      else if (state.index.has(h)) remove.push(h);
+    }
+    if (remove.length + add.length > 0) state.index.apply({ remove, add });
+    state.free.push(...freed);
+    return counts;
+  }
+
+  #dropSlot(state: State, handle: number): void {
+    const slot = state.slots[handle]!;
+    state.bytes -= slot.bytes;
+    const kinds = state.bySource.get(slot.source);
+    if (kinds) kinds[slot.entry.kind]--;
+    for (const kind of DIGEST_KINDS) state.digests[kind].remove(handle);
+    state.vpdq.delete(handle);
+    state.slots[handle] = undefined;
+  }
+}
+
+/** Validates one update into an op (throws before anything is applied). */
+function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number): Op {
+  if (typeof update !== 'object' || update === null || typeof update.key !== 'string') {
+    throw new TypeError(`Expected \`updates[${i}]\` to be { key, entry }, got ${update === null ? 'null' : typeof update}`);
+  }
+  const entry = update.entry;
+  if (entry === null) return { source, key: update.key, entry: null };
+  if (typeof entry !== 'object' || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object' || entry.fingerprints === null) {
+    throw new TypeError(`Expected \`updates[${i}].entry\` to be a ListEntry with kind and fingerprints, or null`);
+  }
+  const fp = entry.fingerprints;
+  const op: Op = { source, key: update.key, entry };
+  if (fp.pdq !== undefined) op.pdq = parseHex('pdq', fp.pdq);
+  for (const kind of DIGEST_KINDS) {
+    if (fp[kind] !== undefined) (op.digests ??= {})[kind] = parseHex(kind, fp[kind]);
+  }
+  return op;
+}
