@@ -70,10 +70,11 @@ describe('tidscan hash', () => {
       'INPUT_NOT_FOUND',
       'UNSUPPORTED_FORMAT',
       'ok',
-      'UNSUPPORTED_FORMAT',
+      'DECODE_FAILED',
     ]);
     expect(out[0]).toEqual({ file: missing, error: { code: 'INPUT_NOT_FOUND', message: `No such file: ${missing}` } });
-    expect((out[3]!.error as { message: string }).message).toContain('mp4 video');
+    // An ftyp header with no movie box: routed to the video hasher, which finds it truncated.
+    expect((out[3]!.error as { message: string }).message).toContain('damaged or truncated');
   });
 
   it.each([
@@ -91,7 +92,7 @@ describe('tidscan hash', () => {
   it('prints its help', async () => {
     const r = await runCli(['hash', '--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('tidscan hash [--dihedral] [--resize full|cli512] FILE...');
+    expect(r.stdout).toContain('tidscan hash [--dihedral] [--resize full|cli512] [--every-frame | --seconds-per-hash S] FILE...');
   });
 });
 

@@ -1,23 +1,27 @@
 /**
- * `tidscan hash [--dihedral] [--resize full|cli512] FILE...`: one JSON line per file (a stable contract, see
- * docs/hashing.md#cli). Each file is routed by its magic bytes to a hasher; images go to `hashImage`, videos to
- * the video hasher once it is registered in {@link fileHashers}.
+ * `tidscan hash [--dihedral] [--resize full|cli512] [--every-frame | --seconds-per-hash S] FILE...`: one JSON
+ * line per file (a stable contract, see docs/hashing.md#cli). Each file is routed by its magic bytes to a hasher;
+ * images go to `hashImage`, videos to `hashVideo` (hash-video.ts), and files no signature matches to the video
+ * hasher when ffprobe finds a video stream in them, else to the image hasher.
  *
  * @module
  */
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { MediaError, errorToJSON } from '../../errors.js';
+import { errorToJSON } from '../../errors.js';
 import { resolveImageOptions } from '../../media/image-options.js';
 import { hashImageResolved } from '../../media/image.js';
 import { SNIFF_BYTES, type SniffResult, sniffMedia } from '../../media/sniff.js';
 import type { CliCommand } from '../command.js';
 import { UsageError, writeJsonLine } from '../command.js';
+import { VIDEO_FLAG_OPTIONS, VIDEO_FLAG_USAGE, hashVideoFile, probesAsVideo, secondsPerHashFromFlags } from './hash-video.js';
 
 /** Flags shared by every file hasher. */
 export interface HashCommandFlags {
   dihedral: boolean;
   resize: 'full' | 'cli512';
+  /** Videos: seconds between hashed frames (0 = every frame). */
+  secondsPerHash: number;
 }
 
 /**
@@ -42,18 +46,14 @@ async function hashImageFile(file: string, flags: HashCommandFlags): Promise<Rec
 }
 
 /**
- * The hasher for each kind of file. The video hasher is a placeholder until video support registers itself here
- * (`fileHashers.video = ...`); `unknown` files go to the image hasher, which reports `UNSUPPORTED_FORMAT`.
+ * The hasher for each kind of file. `unknown` files are videos when ffprobe finds a video stream in an accepted
+ * container; otherwise they go to the image hasher, which reports `UNSUPPORTED_FORMAT`.
  */
 export const fileHashers: Record<'image' | 'video' | 'unknown', FileHasher> = {
   image: hashImageFile,
-  video: async (_file, _flags, sniffed) => {
-    const container = sniffed.kind === 'video' ? sniffed.container : 'unknown';
-    throw new MediaError('UNSUPPORTED_FORMAT', `Input is a ${container} video; video hashing is not available yet`, {
-      details: { container },
-    });
-  },
-  unknown: hashImageFile,
+  video: (file, flags) => hashVideoFile(file, flags.secondsPerHash),
+  unknown: async (file, flags) =>
+    (await probesAsVideo(file)) ? hashVideoFile(file, flags.secondsPerHash) : hashImageFile(file, flags),
 };
 
 /** Reads the first bytes of a file to decide which hasher gets it (missing files surface from the hasher). */
@@ -71,16 +71,18 @@ export async function sniffFile(file: string): Promise<SniffResult> {
   }
 }
 
-const USAGE = `Usage: tidscan hash [--dihedral] [--resize full|cli512] FILE...
+const USAGE = `Usage: tidscan hash [--dihedral] [--resize full|cli512] [--every-frame | --seconds-per-hash S] FILE...
 
-Hashes each FILE and prints one JSON object per line, in argument order:
-  {"file","md5","sha1","sha256","pdq","quality","width","height"}   (+ "dihedral" with --dihedral)
+Hashes each FILE (image or video, recognised by content) and prints one JSON object per line, in argument order:
+  image: {"file","md5","sha1","sha256","pdq","quality","width","height"}   (+ "dihedral" with --dihedral)
+  video: {"file","md5","sha1","sha256","width","height","fps","vpdq":[{"frame","timestamp","pdq","quality"},...]}
 or, when a file cannot be hashed:
   {"file","error":{"code","message"}}
 
 Options:
   --dihedral          also print the 8 DCT-dihedral PDQ hashes
   --resize MODE       full (default; matches HMA/python-threatexchange) or cli512 (matches pdq-photo-hasher)
+${VIDEO_FLAG_USAGE}
   -h, --help          show this help
 
 Exit status: 0 when every file was hashed, 1 when any failed, 2 on bad usage.`;
@@ -88,12 +90,16 @@ Exit status: 0 when every file was hashed, 1 when any failed, 2 on bad usage.`;
 /** The `hash` command. */
 export const hashCommand: CliCommand = {
   name: 'hash',
-  summary: 'Hash image files: MD5, SHA-1, SHA-256 and PDQ as JSON lines',
+  summary: 'Hash images and videos: MD5, SHA-1, SHA-256 and PDQ / vPDQ as JSON lines',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { dihedral: { type: 'boolean', default: false }, resize: { type: 'string', default: 'full' } },
+      options: {
+        dihedral: { type: 'boolean', default: false },
+        resize: { type: 'string', default: 'full' },
+        ...VIDEO_FLAG_OPTIONS,
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -101,7 +107,11 @@ export const hashCommand: CliCommand = {
       throw new UsageError(`--resize must be full or cli512, got ${JSON.stringify(values.resize)}`);
     }
     if (positionals.length === 0) throw new UsageError('expected at least one FILE');
-    const flags: HashCommandFlags = { dihedral: values.dihedral, resize: values.resize };
+    const flags: HashCommandFlags = {
+      dihedral: values.dihedral,
+      resize: values.resize,
+      secondsPerHash: secondsPerHashFromFlags(values),
+    };
     let failed = false;
     for (const file of positionals) {
       try {
