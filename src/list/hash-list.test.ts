@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hammingDistance, parseHex, toHex } from '../hash/hex.js';
+import { type ListStore, openListStore } from '../sync/store.js';
+import type { ListEntry, ListUpdate } from '../sync/types.js';
+import { HashList } from './hash-list.js';
+
+let dir: string;
+const stores: ListStore[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tidscan-list-'));
+});
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function store(name = 'list.db'): ListStore {
+  const s = openListStore(path.join(dir, name));
+  stores.push(s);
+  return s;
+}
+
+/** A PDQ hash with a few bits set, so distances between generated entries vary from 0 to ~16. */
+function pdqHex(bits: readonly number[]): string {
+  const bytes = new Uint8Array(32);
+  for (const b of bits) bytes[b >> 3]! ^= 1 << (b & 7);
+  return toHex(bytes);
+}
+
+function image(source: string, id: string, bits: readonly number[], md5Byte = 1): ListEntry {
+  return { source, id, kind: 'image', fingerprints: { pdq: pdqHex(bits), md5: md5Byte.toString(16).padStart(2, '0').repeat(16) } };
+}
+
+const bitsArb = fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { maxLength: 6 });
+const updateArb = fc.record({
+  source: fc.constantFrom('a', 'b'),
+  key: fc.constantFrom('k0', 'k1', 'k2', 'k3', 'k4', 'k5'),
+  entry: fc.option(fc.record({ bits: bitsArb, md5: fc.integer({ min: 0, max: 3 }) }), { nil: null }),
+});
+
+describe('HashList', () => {
+  it('answers PDQ and digest queries exactly like a scan of a last-write-wins model (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(updateArb, { maxLength: 10 }), { maxLength: 8 }), bitsArb, fc.integer({ min: 0, max: 12 }), (pages, qBits, radius) => {
+        const list = new HashList();
+        const model = new Map<string, ListEntry>();
+        for (const page of pages) {
+          for (const source of ['a', 'b']) {
+            const updates: ListUpdate[] = page
+              .filter((u) => u.source === source)
+              .map((u) => ({ key: u.key, entry: u.entry && image(source, u.key, u.entry.bits, u.entry.md5) }));
+            list.apply(source, updates);
+            for (const u of updates) {
+              if (u.entry) model.set(`${source}/${u.key}`, u.entry);
+              else model.delete(`${source}/${u.key}`);
+            }
+          }
+        }
+        expect(list.size).toBe(model.size);
+        const q = parseHex('pdq', pdqHex(qBits));
+        const expected = [...model.values()]
+          .map((e) => ({ entry: e, distance: hammingDistance(q, parseHex('pdq', e.fingerprints.pdq!)) }))
+          .filter((h) => h.distance <= radius)
+          .map((h) => `${h.entry.source}/${h.entry.id}@${h.distance}`)
+          .sort();
+        expect(list.queryPdq(q, radius).map((h) => `${h.entry.source}/${h.key}@${h.distance}`).sort()).toEqual(expected);
+        for (let b = 0; b < 4; b++) {
+          const md5 = b.toString(16).padStart(2, '0').repeat(16);
+          const want = [...model.values()].filter((e) => e.fingerprints.md5 === md5).map((e) => `${e.source}/${e.id}`).sort();
+          expect(list.lookupDigest('md5', md5.toUpperCase()).map((e) => `${e.source}/${e.id}`).sort()).toEqual(want);
+        }
+        const stats = list.stats();
+        expect(stats.entries).toBe(model.size);
+        expect(stats.fingerprints.pdq).toBe(model.size);
+        expect(Object.values(stats.entriesByList).reduce((a, b) => a + b, 0)).toBe(model.size);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('applies a page with a malformed update not at all', () => {
+    const list = new HashList();
+    list.apply('a', [{ key: 'k1', entry: image('a', 'k1', [1]) }]);
+    const bad = { ...image('a', 'k3', [3]), fingerprints: { pdq: 'zz' } };
+    expect(() =>
+      list.apply('a', [
+        { key: 'k1', entry: null },
+        { key: 'k2', entry: image('a', 'k2', [2]) },
+        { key: 'k3', entry: bad },
+      ]),
+    ).toThrow(/pdq hash of 64 hex characters/);
+    expect(list.version).toBe(1);
+    expect([...list.entries()].map((i) => i.key)).toEqual(['k1']);
+    expect(list.queryPdq(pdqHex([2]), 0)).toEqual([]);
+  });
+
+  it('moves the version by one per changing apply, or to the version given, never backwards', () => {
+    const list = new HashList();
+    expect(list.apply('a', []).version).toBe(0);
+    expect(list.apply('a', [{ key: 'x', entry: null }]).version).toBe(0);
+    expect(list.apply('a', [{ key: 'x', entry: image('a', 'x', []) }])).toEqual({ version: 1, added: 1, updated: 0, deleted: 0 });
+    expect(list.apply('a', [{ key: 'x', entry: image('a', 'x', [5]) }], { version: 7 })).toEqual({ version: 7, added: 0, updated: 1, deleted: 0 });
+    expect(() => list.apply('a', [], { version: 6 })).toThrow(new RangeError('Expected `version` to be an integer >= the current version 7, got 6'));
+  });
+
+  it('hands out frozen entries and keeps updated digests and PDQs in step', () => {
+    const list = new HashList();
+    list.apply('a', [{ key: 'x', entry: image('a', 'x', [1], 1) }]);
+    const [hit] = list.queryPdq(pdqHex([1]), 0);
+    expect(Object.isFrozen(hit!.entry) && Object.isFrozen(hit!.entry.fingerprints)).toBe(true);
+    list.apply('a', [{ key: 'x', entry: { source: 'a', id: 'x', kind: 'video', fingerprints: { sha1: 'ab'.repeat(20) } } }]);
+    expect(list.queryPdq(pdqHex([1]), 256)).toEqual([]);
+    expect(list.lookupDigest('md5', '01'.repeat(16))).toEqual([]);
+    expect(list.lookupDigest('sha1', 'AB'.repeat(20)).map((e) => e.id)).toEqual(['x']);
+    expect([...list.videoEntries()].map((e) => e.id)).toEqual(['x']);
+    expect(list.stats().bySource).toEqual({ a: { image: 0, video: 1 } });
+  });
+
+  it('tracks vPDQ entries', () => {
+    const list = new HashList();
+    const vpdq = [{ pdq: pdqHex([1]), quality: 90, timestamp: 0 }];
+    list.apply('v', [{ key: 'a', entry: { source: 'v', id: 'a', kind: 'video', fingerprints: { vpdq } } }]);
+    expect([...list.vpdqEntries()].map((e) => e.id)).toEqual(['a']);
+    list.apply('v', [{ key: 'a', entry: null }]);
+    expect([...list.vpdqEntries()]).toEqual([]);
+  });
+
+  it('validates options and arguments', () => {
+    expect(() => new HashList({ index: 'nope' as never })).toThrow(TypeError);
+    expect(() => new HashList().apply('', [])).toThrow(new TypeError('Expected `sourceId` to be a non-empty string, got string'));
+    expect(() => new HashList().lookupDigest('md5', 'abc')).toThrow(/md5 hash of 32 hex characters/);
+  });
+});
+
+describe('HashList with a store', () => {
+  it('loads a store, follows its commits, and catches up with another writer incrementally or by reload', () => {
+    const writer = store();
+    writer.commit({ sourceId: 'a', updates: [{ key: 'k1', entry: image('a', 'k1', [1]) }, { key: 'k2', entry: image('a', 'k2', [2]) }], checkpoint: 1 });
+    const list = HashList.load(writer);
+    expect(list.version).toBe(1);
+    expect(list.size).toBe(2);
+
+    const commit = writer.commit({ sourceId: 'a', updates: [{ key: 'k1', entry: null }], checkpoint: 2 });
+    list.applyCommit('a', commit, writer);
+    expect(list.version).toBe(2);
+    expect(list.getEntry('a', 'k1')).toBeUndefined();
+
+    const other = openListStore(writer.path); // a second process's connection
+    stores.push(other);
+    other.commit({ sourceId: 'b', updates: [{ key: 'z', entry: image('b', 'z', [9]) }], checkpoint: 1 });
+    const mine = writer.commit({ sourceId: 'a', updates: [{ key: 'k3', entry: image('a', 'k3', [3]) }], checkpoint: 3 });
+    list.applyCommit('a', mine, writer); // list is at 2, commit's previous is 3: catches up instead
+    expect(list.version).toBe(4);
+    expect([...list.entries()].map((i) => `${i.entry.source}/${i.key}`).sort()).toEqual(['a/k2', 'a/k3', 'b/z']);
+
+    expect(list.refresh(writer)).toBe(false);
+    other.commit({ sourceId: 'b', updates: [{ key: 'z', entry: null }], checkpoint: 2 });
+    other.pruneTombstones(new Date(Date.now() + 1000));
+    expect(list.refresh(writer)).toBe(true); // tombstone gone: full reload
+    expect(list.version).toBe(5);
+    expect([...list.entries()].map((i) => `${i.entry.source}/${i.key}`).sort()).toEqual(['a/k2', 'a/k3']);
+    expect(list.queryPdq(pdqHex([9]), 0)).toEqual([]);
+  });
+});
