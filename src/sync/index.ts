@@ -20,3 +20,4 @@ export {
   type NcmecStatus,
 } from './ncmec/api.js';
 export type { NcmecFeedbackRecord } from './ncmec/entries-xml.js';
+export { createStopNciiSource, type StopNciiCheckpoint, type StopNciiSourceOptions } from './stopncii.js';
