@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VideoError } from '../errors.js';
+import { Digester, type Digests } from './digest.js';
 
 /**
  * A video to hash: a file path or `file:` URL, the bytes, or a stream of bytes (a Node `Readable`, a web
@@ -20,11 +20,7 @@ import { VideoError } from '../errors.js';
 export type VideoInput = string | URL | Uint8Array | AsyncIterable<Uint8Array>;
 
 /** MD5, SHA-1 and SHA-256 of the file bytes, lowercase hex. */
-export interface FileDigests {
-  md5: string;
-  sha1: string;
-  sha256: string;
-}
+export type FileDigests = Digests;
 
 /** A video available as a local file. */
 export interface LocalVideo {
@@ -43,22 +39,6 @@ export interface MaterializeOptions {
   maxInputBytes: number;
   tempDir?: string | undefined;
   signal?: AbortSignal | undefined;
-}
-
-class Digester {
-  readonly #md5 = createHash('md5');
-  readonly #sha1 = createHash('sha1');
-  readonly #sha256 = createHash('sha256');
-
-  update(chunk: Uint8Array): void {
-    this.#md5.update(chunk);
-    this.#sha1.update(chunk);
-    this.#sha256.update(chunk);
-  }
-
-  digest(): FileDigests {
-    return { md5: this.#md5.digest('hex'), sha1: this.#sha1.digest('hex'), sha256: this.#sha256.digest('hex') };
-  }
 }
 
 function tooLarge(size: number | string, max: number): VideoError {
