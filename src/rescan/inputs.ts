@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { opendir } from 'node:fs/promises';
+import { open, opendir } from 'node:fs/promises';
 import path from 'node:path';
+import { SNIFF_BYTES, sniffMedia } from '../media/sniff.js';
 
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'heic', 'heif']);
 const VIDEO_EXTENSIONS = new Set([
@@ -17,6 +18,25 @@ export function mediaKindOf(file: string): 'image' | 'video' | undefined {
   if (IMAGE_EXTENSIONS.has(ext)) return 'image';
   if (VIDEO_EXTENSIONS.has(ext)) return 'video';
   return undefined;
+}
+
+/**
+ * `image` or `video` from the file's first bytes (what it is, whatever its name), or undefined when the content
+ * is not a recognised image or video, or the file cannot be read (the scan then reports the read error).
+ */
+export async function sniffKind(file: string): Promise<'image' | 'video' | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    const sniffed = sniffMedia(head.subarray(0, bytesRead));
+    return sniffed.kind === 'unknown' ? undefined : sniffed.kind;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** One file to judge. */
@@ -38,7 +58,7 @@ export function displayPath(absPath: string, cwd: string): string {
 /** Result of {@link collectTargets}. */
 export interface CollectedTargets {
   targets: RescanTarget[];
-  /** Files found in folders that are not images or videos by extension (not scanned). */
+  /** Files found in folders that are neither images nor videos, by content or by extension (not scanned). */
   ignored: number;
 }
 
@@ -74,32 +94,44 @@ export function parseFileList(text: string): string[] {
 }
 
 /**
- * Turns folders and listed files into targets. Listed files are taken as given (an unknown extension is tried
- * as an image, and a failure is reported per file); files found by walking a folder are kept only when their
- * extension is a known image or video type. Duplicates are dropped, first occurrence wins.
+ * Turns folders and listed files into targets, routed by content: the first bytes decide image or video (upload
+ * stores often keep files without extensions), the extension only when the content is not recognised (a damaged
+ * `.jpg` is still scanned, and its error reported). Files found by walking a folder that are neither by content nor
+ * by extension are counted as `ignored`; listed files are always scanned (as images when unrecognised, so the
+ * failure is reported per file). Duplicates are dropped, first occurrence wins.
  */
 export async function collectTargets(
   input: { dirs?: readonly string[]; files?: readonly string[] },
   cwd: string,
 ): Promise<CollectedTargets> {
+  const candidates: Array<{ abs: string; listed: boolean }> = [];
   const seen = new Set<string>();
-  const targets: RescanTarget[] = [];
-  let ignored = 0;
-  const push = (abs: string, kind: 'image' | 'video') => {
+  const add = (abs: string, listed: boolean) => {
     if (seen.has(abs)) return;
     seen.add(abs);
-    targets.push({ path: abs, display: displayPath(abs, cwd), kind });
+    candidates.push({ abs, listed });
   };
   for (const dir of input.dirs ?? []) {
-    for await (const file of walkFiles(path.resolve(cwd, dir))) {
-      const kind = mediaKindOf(file);
-      if (kind === undefined) ignored++;
-      else push(file, kind);
+    for await (const file of walkFiles(path.resolve(cwd, dir))) add(file, false);
+  }
+  for (const file of input.files ?? []) add(path.resolve(cwd, file), true);
+
+  const kinds = new Array<'image' | 'video' | undefined>(candidates.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < candidates.length) {
+      const i = next++;
+      kinds[i] = (await sniffKind(candidates[i]!.abs)) ?? mediaKindOf(candidates[i]!.abs);
     }
-  }
-  for (const file of input.files ?? []) {
-    const abs = path.resolve(cwd, file);
-    push(abs, mediaKindOf(abs) ?? 'image');
-  }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+
+  const targets: RescanTarget[] = [];
+  let ignored = 0;
+  candidates.forEach(({ abs, listed }, i) => {
+    const kind = kinds[i] ?? (listed ? 'image' : undefined);
+    if (kind === undefined) ignored++;
+    else targets.push({ path: abs, display: displayPath(abs, cwd), kind });
+  });
   return { targets, ignored };
 }
