@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blurDecimate, lumaExact64, nearestIndexMap } from './pdq-blur.js';
 import { referenceBlurDecimate, referenceLuma } from './pdq-reference.js';
+import { blurDecimateWasm, pdqKernels } from './pdq-wasm.js';
 import { pdqLumaSource } from './pdq.js';
 
 /** A random image: `size` picks dimensions that exercise window 1, even and odd windows, and batch remainders. */
@@ -31,7 +32,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-describe('streaming blur and decimation', () => {
+describe('streaming blur and decimation (JS and WebAssembly SIMD)', () => {
   it('equals the literal reference transcription bit for bit (full resolution)', () => {
     fc.assert(
       fc.property(image(400), ({ pixels, width, height, channels }) => {
@@ -41,6 +42,28 @@ describe('streaming blur and decimation', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('the WebAssembly SIMD path equals the literal reference bit for bit', () => {
+    expect(pdqKernels(), 'this Node has WebAssembly SIMD').not.toBeNull();
+    fc.assert(
+      fc.property(image(400), ({ pixels, width, height, channels }) => {
+        const simd = blurDecimateWasm(pdqLumaSource(pixels, width, height, channels, 'full'))!;
+        const literal = referenceBlurDecimate(referenceLuma(pixels, width, height, channels), height, width, false);
+        expect(sameBits(simd, literal)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the SIMD path stays exact across consecutive images of different shapes (no stale state)', () => {
+    const shapes = [[900, 700, 3], [7, 9, 1], [333, 1200, 4], [64, 65, 3], [1300, 5, 1]] as const;
+    for (const [width, height, channels] of [...shapes, ...shapes.slice().reverse()]) {
+      const pixels = Uint8Array.from({ length: width * height * channels }, (_, i) => (i * 40503 + width) & 0xff);
+      const simd = blurDecimateWasm(pdqLumaSource(pixels, width, height, channels, 'full'))!;
+      const literal = referenceBlurDecimate(referenceLuma(pixels, width, height, channels), height, width, false);
+      expect(sameBits(simd, literal), `${width}x${height}x${channels}`).toBe(true);
+    }
   });
 
   it('equals the reference on extreme aspect ratios and large windows', () => {
@@ -54,8 +77,10 @@ describe('streaming blur and decimation', () => {
     ] as const) {
       const pixels = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 251);
       const fast = blurDecimate(pdqLumaSource(pixels, width, height, 3, 'full'));
+      const simd = blurDecimateWasm(pdqLumaSource(pixels, width, height, 3, 'full'))!;
       const literal = referenceBlurDecimate(referenceLuma(pixels, width, height, 3), height, width, false);
       expect(sameBits(fast, literal), `${width}x${height}`).toBe(true);
+      expect(sameBits(simd, literal), `${width}x${height} SIMD`).toBe(true);
     }
   });
 

@@ -3,13 +3,14 @@
  * reference hashed (decoded-pixels/*.png), its stage-by-stage intermediates and its DCT matrix.
  */
 import { readFileSync } from 'node:fs';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it, onTestFinished } from 'vitest';
 import { DIHEDRAL_NAMES } from '../../src/hash/dihedral.js';
 import { blurDecimate } from '../../src/hash/pdq-blur.js';
 import { DCT_MATRIX } from '../../src/hash/pdq-constants.js';
 import { pdqDct16, pdqMedian, pdqQuality } from '../../src/hash/pdq-dct.js';
 import { referenceBlurDecimate, referenceLuma } from '../../src/hash/pdq-reference.js';
 import { pdqFromPixels, pdqLumaSource } from '../../src/hash/pdq.js';
+import { blurDecimateWasm, setPdqWasmEnabled } from '../../src/hash/pdq-wasm.js';
 import {
   type ExpectedPdqRow,
   type PdqMode,
@@ -54,8 +55,10 @@ describeVectors('PDQ core conformance (reference pixels)', () => {
   const decoded = listDecodedPixels();
   it('finds the 13 decoded-pixel images', () => expect(decoded).toHaveLength(13));
 
-  for (const { path, file, mode } of decoded) {
-    it(`hashes ${file}.${mode}.png exactly like the reference (hash, quality, 8 dihedrals)`, async () => {
+  for (const { path, file, mode } of decoded) for (const backend of ['simd', 'js'] as const) {
+    it(`hashes ${file}.${mode}.png exactly like the reference (hash, quality, 8 dihedrals; ${backend})`, async () => {
+      setPdqWasmEnabled(backend === 'simd');
+      onTestFinished(() => setPdqWasmEnabled(true));
       const row = expected.get(mode)!.get(file)!;
       expect(row, 'row in the expected CSV').toBeDefined();
       const { pixels, width, height, channels } = await readDecodedPixels(path);
@@ -83,6 +86,7 @@ describeVectors('PDQ core conformance (reference pixels)', () => {
 
       const a = blurDecimate(src);
       expect(bitDiffs(a, im.luma64), 'luma64').toEqual([]);
+      if (im.mode === 'fullres') expect(bitDiffs(blurDecimateWasm(src)!, im.luma64), 'luma64 (SIMD)').toEqual([]);
       expect(pdqQuality(a)).toBe(im.quality);
       const dct = pdqDct16(a);
       expect(bitDiffs(dct, im.dct16), 'dct16').toEqual([]);
