@@ -21,3 +21,23 @@ export {
 } from './ncmec/api.js';
 export type { NcmecFeedbackRecord } from './ncmec/entries-xml.js';
 export { createStopNciiSource, type StopNciiCheckpoint, type StopNciiSourceOptions } from './stopncii.js';
+// The durable store, sync() and its report (store engineer).
+export {
+  openListStore,
+  ListStore,
+  type ListStoreOptions,
+  type ListStoreStats,
+  type StoreChange,
+  type SourcedStoreChange,
+  type StoreCommit,
+  type StoreCommitResult,
+  type StoredCheckpoint,
+  type LockHolder,
+  type FalsePositiveRecord,
+} from './store.js';
+export { STORE_SCHEMA_VERSION } from './store-schema.js';
+export { SYNC_LOCK_NAME, type SyncLockOptions } from './lock.js';
+export { sync, type SyncOptions } from './syncer.js';
+export type { SyncReport, SyncSourceReport, SkippedGroup, SyncFailure } from './syncer-report.js';
+export { SYNC_CHANNELS, type SyncPageEvent, type SyncDoneEvent, type SyncErrorEvent } from './syncer-diagnostics.js';
+export type { OrderedCheckpointSource } from './syncer-checkpoints.js';

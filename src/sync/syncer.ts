@@ -1,0 +1,362 @@
+/**
+ * `sync()`: pulls every configured source into the durable store and, when given, the in-memory list.
+ *
+ * For each source: read its checkpoint, iterate its delta pages, and commit pages together with the checkpoint
+ * after them in one store transaction (several consecutive pages may share one transaction, bounded by
+ * `commitEvery`, because each SQLite commit costs an fsync and rewrites the index pages it touched); then apply
+ * the committed changes to the in-memory list in one synchronous step. A page the source cannot parse makes the
+ * source throw: nothing of that page is committed, complete pages before it are, and the report names the
+ * failure. Other sources still run, unless the failure concerns the whole run (abort, lock lost, store failure).
+ *
+ * Safety nets: single-flight across processes (the store's sync lock, `SYNC_LOCKED`); the stored checkpoint is
+ * compared-and-swapped at every commit (`SYNC_CONFLICT`); checkpoints never rewind (`SYNC_CHECKPOINT_REWOUND`);
+ * a source that yields nothing for `stallTimeoutMs` is abandoned (`SYNC_TIMEOUT`).
+ *
+ * @module
+ */
+import { SyncError } from '../errors.js';
+import type { HashList } from '../list/hash-list.js';
+import { prepareUpdates } from './apply.js';
+import { acquireSyncLock, type SyncLock, type SyncLockOptions } from './lock.js';
+import type { ListStore, StoreCommitResult } from './store.js';
+import { checkpointComparator } from './syncer-checkpoints.js';
+import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
+import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
+import type { DeltaPage, HashListSource, ListUpdate } from './types.js';
+
+/** Options of {@link sync}. */
+export interface SyncOptions {
+  /** The durable store (opened writable). */
+  store: ListStore;
+  /** The sources to pull, in order. Ids must be unique. */
+  sources: readonly HashListSource[];
+  /** An in-memory list to keep in step with the store (it catches up first if another process wrote). */
+  list?: HashList;
+  /** Stops the sync: complete pages received so far are committed, the report says `SYNC_ABORTED`. */
+  signal?: AbortSignal;
+  /**
+   * The cross-process sync lock. `false` when the caller already serialises syncs itself.
+   * @default { ttlMs: 60000 }
+   */
+  lock?: SyncLockOptions | false;
+  /**
+   * Commit when this many updates are waiting, or when the oldest waiting page has waited this long
+   * (whichever comes first); the last page of a fetch is always committed at once.
+   * @default { updates: 10000, ms: 1000 }
+   */
+  commitEvery?: { updates?: number; ms?: number };
+  /**
+   * Give a source up with `SYNC_TIMEOUT` when it yields no page for this long, ms (a backstop: the HTTP
+   * sources have their own request timeouts).
+   * @default 300000
+   */
+  stallTimeoutMs?: number;
+  /**
+   * After a successful sync, delete tombstones (deleted-entry markers kept for other processes to catch up)
+   * older than this, ms. `false` keeps them.
+   * @default 2592000000 (30 days)
+   */
+  tombstoneRetentionMs?: number | false;
+}
+
+interface ResolvedOptions {
+  store: ListStore;
+  sources: readonly HashListSource[];
+  list: HashList | undefined;
+  signal: AbortSignal | undefined;
+  lock: SyncLockOptions | false;
+  maxUpdates: number;
+  maxDelayMs: number;
+  stallTimeoutMs: number;
+  tombstoneRetentionMs: number | false;
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const Err = typeof value === 'number' ? RangeError : TypeError;
+    throw new Err(`Expected \`${name}\` to be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : typeof value}`);
+  }
+  return value;
+}
+
+function resolveOptions(options: SyncOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
+  const { store, sources, list, signal } = options;
+  if (typeof store?.commit !== 'function') throw new TypeError('Expected `store` to be a ListStore (openListStore)');
+  if (!Array.isArray(sources)) throw new TypeError(`Expected \`sources\` to be an array of hash-list sources, got ${typeof sources}`);
+  const ids = new Set<string>();
+  sources.forEach((s, i) => {
+    if (typeof s?.fetch !== 'function' || typeof s.id !== 'string' || s.id.length === 0 || typeof s.name !== 'string') {
+      throw new TypeError(`Expected \`sources[${i}]\` to be a hash-list source with id, name and fetch()`);
+    }
+    if (ids.has(s.id)) throw new TypeError(`Expected source ids to be unique, got ${JSON.stringify(s.id)} twice`);
+    ids.add(s.id);
+  });
+  if (list !== undefined && typeof list?.applyCommit !== 'function') throw new TypeError('Expected `list` to be a HashList');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected `signal` to be an AbortSignal');
+  const lock = options.lock ?? {};
+  if (lock !== false && (typeof lock !== 'object' || lock === null)) throw new TypeError('Expected `lock` to be an object or false');
+  const every = options.commitEvery ?? {};
+  const retention = options.tombstoneRetentionMs;
+  return {
+    store,
+    sources,
+    list,
+    signal,
+    lock,
+    maxUpdates: checkInt('commitEvery.updates', every.updates, 1, 1_000_000, 10_000),
+    maxDelayMs: checkInt('commitEvery.ms', every.ms, 0, 3_600_000, 1000),
+    stallTimeoutMs: checkInt('stallTimeoutMs', options.stallTimeoutMs, 100, 86_400_000, 300_000),
+    tombstoneRetentionMs: retention === false ? false : checkInt('tombstoneRetentionMs', retention, 0, 10 * 366 * 86_400_000, 30 * 86_400_000),
+  };
+}
+
+/** Failures after which no further source runs. */
+const RUN_FATAL = new Set(['SYNC_ABORTED', 'SYNC_LOCK_LOST', 'SYNC_CONFLICT', 'STORE_CLOSED', 'STORE_CORRUPT', 'STORE_READONLY', 'STORE_WRITE_FAILED']);
+
+/**
+ * Syncs every source into the store (and the list). Resolves to a report; never rejects for runtime failures.
+ *
+ * @example
+ * ```ts
+ * const store = openListStore('list.db');
+ * const list = HashList.load(store);
+ * const report = await sync({ store, list, sources: [createNcmecSource({ baseUrl })] });
+ * if (!report.ok) console.error(report.error);
+ * ```
+ * @throws {TypeError | RangeError} for bad options (programming errors).
+ */
+export async function sync(options: SyncOptions): Promise<SyncReport> {
+  const o = resolveOptions(options);
+  const started = performance.now();
+  const report: SyncReport = { ok: true, version: 0, previousVersion: 0, startedAt: new Date().toISOString(), durationMs: 0, sources: [] };
+  let lock: SyncLock | undefined;
+  const fail = (failure: SyncFailure, source?: string) => {
+    report.ok = false;
+    report.error ??= failure;
+    publishError(source === undefined ? failure : { ...failure, source });
+  };
+  try {
+    report.previousVersion = report.version = o.store.version;
+    if (o.signal?.aborted) throw abortError(o.signal);
+    if (o.lock !== false) lock = acquireSyncLock(o.store, o.lock);
+    if (o.list && o.list.version !== report.previousVersion) o.list.refresh(o.store);
+    for (const source of o.sources) {
+      const r = await syncSource(o, source, lock);
+      report.sources.push(r);
+      if (r.error) {
+        fail(r.error, r.id);
+        if (RUN_FATAL.has(r.error.code) || r.error.code.startsWith('STORE_')) break;
+      }
+    }
+    if (report.ok && o.tombstoneRetentionMs !== false) {
+      try {
+        o.store.pruneTombstones(new Date(Date.now() - o.tombstoneRetentionMs));
+      } catch (err) {
+        publishError(toFailure(err)); // housekeeping only: the sync itself succeeded
+      }
+    }
+  } catch (err) {
+    fail(toFailure(err));
+  } finally {
+    lock?.release();
+  }
+  try {
+    report.version = o.store.version;
+  } catch {
+    // The store failed; the error is already in the report.
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  publishDone(report);
+  return report;
+}
+
+function abortError(signal: AbortSignal): SyncError {
+  return new SyncError('SYNC_ABORTED', 'The sync was aborted', { cause: signal.reason });
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/** Resolves to the promise's value, or TIMEOUT after `ms` (the promise keeps running). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Checks the shape of what a source yielded (a plug-in may be buggy); throws SYNC_MALFORMED_RESPONSE. */
+function checkPage(source: HashListSource, page: unknown): DeltaPage {
+  const p = page as Partial<DeltaPage> | null;
+  const bad = (why: string) =>
+    new SyncError('SYNC_MALFORMED_RESPONSE', `Source ${JSON.stringify(source.id)} yielded a malformed page: ${why}`, {
+      details: { source: source.id },
+    });
+  if (typeof p !== 'object' || p === null) throw bad('not an object');
+  if (!Array.isArray(p.updates)) throw bad('updates is not an array');
+  if (p.skipped !== undefined && !Array.isArray(p.skipped)) throw bad('skipped is not an array');
+  if (p.checkpoint === undefined) throw bad('no checkpoint');
+  try {
+    if (JSON.stringify(p.checkpoint) === undefined) throw bad('checkpoint is not JSON');
+  } catch (err) {
+    if (err instanceof SyncError) throw err;
+    throw bad('checkpoint is not JSON-serialisable');
+  }
+  return p as DeltaPage;
+}
+
+async function syncSource(o: ResolvedOptions, source: HashListSource, lock: SyncLock | undefined): Promise<SyncSourceReport> {
+  const started = performance.now();
+  const { store, list } = o;
+  const report: SyncSourceReport = {
+    id: source.id,
+    name: source.name,
+    ok: true,
+    pages: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    skipped: [],
+    durationMs: 0,
+    checkpoint: null,
+  };
+  const tally = new SkippedTally();
+  const compare = checkpointComparator(source);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let committedJson: string | null = null;
+  let committed: unknown = null;
+  let buffer: ListUpdate[] = [];
+  let bufferedPages = 0;
+  let bufferedSkipped = 0;
+  let bufferedSince = 0;
+  let pendingCheckpoint: unknown;
+  let lastCheckpoint: unknown;
+  let hasLast = false;
+  let storeFailed = false;
+
+  const flush = (replaceAllAfterSeq?: number): void => {
+    if (bufferedPages === 0) return;
+    let result: StoreCommitResult;
+    try {
+      result = store.commit({
+        sourceId: source.id,
+        updates: buffer,
+        checkpoint: pendingCheckpoint,
+        expectedCheckpoint: committedJson,
+        ...(lock ? { lockToken: lock.token } : {}),
+        ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
+      });
+    } catch (err) {
+      storeFailed = true;
+      throw err;
+    }
+    committed = pendingCheckpoint;
+    committedJson = JSON.stringify(pendingCheckpoint);
+    report.pages += bufferedPages;
+    report.added += result.added;
+    report.updated += result.updated;
+    report.unchanged += result.unchanged;
+    report.deleted += result.deleted;
+    if (list) {
+      try {
+        list.applyCommit(source.id, result, store);
+      } catch {
+        list.reload(store); // the store is the truth; rebuild from it rather than drift
+      }
+    }
+    publishPage({
+      source: source.id,
+      pages: bufferedPages,
+      added: result.added,
+      updated: result.updated,
+      unchanged: result.unchanged,
+      deleted: result.deleted,
+      skipped: bufferedSkipped,
+      version: result.version,
+    });
+    buffer = [];
+    bufferedPages = 0;
+    bufferedSkipped = 0;
+  };
+
+  let iterator: AsyncIterator<DeltaPage> | undefined;
+  try {
+    committedJson = store.getCheckpointJson(source.id);
+    committed = committedJson === null ? null : JSON.parse(committedJson);
+    if (committedJson !== null) {
+      lastCheckpoint = committed;
+      hasLast = true;
+    }
+    const startSeq = store.commitSeq;
+    iterator = source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
+    for (;;) {
+      if (o.signal?.aborted) throw abortError(o.signal);
+      const next = iterator.next();
+      next.catch(() => {}); // observed below; this only prevents an unhandled rejection after a timeout
+      const stallAt = performance.now() + o.stallTimeoutMs;
+      let step: IteratorResult<DeltaPage> | typeof TIMEOUT;
+      for (;;) {
+        const now = performance.now();
+        const flushAt = bufferedPages > 0 ? bufferedSince + o.maxDelayMs : Infinity;
+        step = await within(next, Math.min(stallAt, flushAt) - now);
+        if (step !== TIMEOUT) break;
+        if (performance.now() >= stallAt) {
+          const err = new SyncError('SYNC_TIMEOUT', `Source ${JSON.stringify(source.id)} yielded no page for ${o.stallTimeoutMs} ms`, {
+            details: { source: source.id, stallTimeoutMs: o.stallTimeoutMs },
+          });
+          controller.abort(err);
+          throw err;
+        }
+        flush(); // the source is slow: do not keep complete pages waiting
+      }
+      if (step.done) break;
+      const page = checkPage(source, step.value);
+      if (compare && hasLast && compare(page.checkpoint, lastCheckpoint) < 0) {
+        throw new SyncError(
+          'SYNC_CHECKPOINT_REWOUND',
+          `Source ${JSON.stringify(source.id)} returned a checkpoint earlier than the one before it; this can indicate a serious problem with the API`,
+          { details: { source: source.id, previous: redactCheckpoint(lastCheckpoint), received: redactCheckpoint(page.checkpoint) } },
+        );
+      }
+      lastCheckpoint = page.checkpoint;
+      hasLast = true;
+      const prepared = prepareUpdates(source.id, page.updates);
+      tally.add(page.skipped ?? []);
+      tally.add(prepared.skipped);
+      if (bufferedPages === 0) bufferedSince = performance.now();
+      for (const u of prepared.updates) buffer.push(u);
+      bufferedPages++;
+      bufferedSkipped += (page.skipped?.length ?? 0) + prepared.skipped.length;
+      pendingCheckpoint = page.checkpoint;
+      if (page.replaceAll === true) flush(startSeq);
+      else if (buffer.length >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) flush();
+    }
+    flush();
+  } catch (err) {
+    // Complete pages received before the failure are committed; the failing page never reached the buffer.
+    if (!storeFailed) {
+      try {
+        flush();
+      } catch (flushErr) {
+        report.error = toFailure(flushErr);
+      }
+    }
+    report.ok = false;
+    const failure = toFailure(err);
+    report.error ??= o.signal?.aborted && !failure.code.startsWith('STORE_') ? toFailure(abortError(o.signal)) : failure;
+    controller.abort();
+    void iterator?.return?.().catch(() => {});
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  report.skipped = tally.groups();
+  report.checkpoint = redactCheckpoint(committed);
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
