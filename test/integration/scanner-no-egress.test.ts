@@ -73,8 +73,9 @@ function installRecorders(): void {
 
   for (const mod of [http, https]) {
     const { request, get } = mod;
-    mod.request = ((...a: Parameters<typeof request>) => (recorded.httpRequests++, request(...a))) as typeof request;
-    mod.get = ((...a: Parameters<typeof get>) => (recorded.httpRequests++, get(...a))) as typeof get;
+    const call = (fn: (...a: unknown[]) => unknown) => (...a: unknown[]) => (recorded.httpRequests++, fn(...a));
+    mod.request = call(request as (...a: unknown[]) => unknown) as typeof request;
+    mod.get = call(get as (...a: unknown[]) => unknown) as typeof get;
     restore.push(() => Object.assign(mod, { request, get }));
   }
   const { fetch } = globalThis;
