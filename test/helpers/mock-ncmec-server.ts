@@ -176,6 +176,8 @@ export interface MockNcmecServer {
    * `fingerprints`, `links`, `timestamp` (compare ignoring `metadata`, which carries feedback).
    */
   currentList(sourceId?: string): Map<string, ListEntry>;
+  /** Number of keys in {@link currentList}, computed without building it (cheap for a 1M-entry benchmark). */
+  currentSize(): number;
   /** Keys of generated entries in arrival order, handy for picking some to mutate. */
   generatedKey(index: number): string;
   close(): Promise<void>;
@@ -623,6 +625,14 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
       }
       for (const [key, v] of latestMutation) if (v.content) out.set(key, toListEntry(key, v.content, v.timestampSec, sourceId));
       return out;
+    },
+    currentSize() {
+      let size = count;
+      for (const [key, v] of latestMutation) {
+        if (generatedIndexOfKey(key) !== undefined) size--;
+        if (v.content) size++;
+      }
+      return size;
     },
     generatedKey(index) {
       if (!(index >= 0 && index < count)) throw new RangeError(`No generated entry ${index}`);
