@@ -41,3 +41,4 @@ export { sync, type SyncOptions } from './syncer.js';
 export type { SyncReport, SyncSourceReport, SkippedGroup, SyncFailure } from './syncer-report.js';
 export { SYNC_CHANNELS, type SyncPageEvent, type SyncDoneEvent, type SyncErrorEvent } from './syncer-diagnostics.js';
 export type { OrderedCheckpointSource } from './syncer-checkpoints.js';
+export { startSyncLoop, type SyncLoop, type SyncLoopOptions } from './loop.js';

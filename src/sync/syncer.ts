@@ -80,6 +80,16 @@ function checkInt(name: string, value: unknown, min: number, max: number, fallba
   return value;
 }
 
+/**
+ * Validates `sync()` options without running anything.
+ *
+ * @internal
+ * @throws {TypeError | RangeError}
+ */
+export function checkSyncOptions(options: SyncOptions): void {
+  resolveOptions(options);
+}
+
 function resolveOptions(options: SyncOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
   const { store, sources, list, signal } = options;
