@@ -60,10 +60,10 @@ export class LinearIndex implements HashIndex {
 
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */
   apply(batch: IndexBatch): void {
-    const { removes, addIds, addHashes } = checkBatch(batch);
-    this.#reserve(this.#count + addIds.length);
+    const { removes, adds } = checkBatch(batch);
+    this.#reserve(this.#count + adds.length);
     for (const id of removes) this.#remove(id);
-    for (let i = 0; i < addIds.length; i++) this.#add(addIds[i]!, addHashes[i]!);
+    for (const [id, hash] of adds) this.#add(id, hash);
   }
 
   /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */

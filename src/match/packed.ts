@@ -45,16 +45,10 @@ export function wordDistance(a: Uint32Array, ao: number, b: Uint32Array, bo: num
   return d;
 }
 
-/** Returns a copy of `words` with room for `capacity` hashes (or slots, with `per` = 1). */
-export function growUint32(words: Uint32Array, length: number): Uint32Array {
-  const grown = new Uint32Array(length);
-  grown.set(words.subarray(0, Math.min(words.length, length)));
-  return grown;
-}
-
-/** Next capacity when an array of `current` slots must hold `needed`: ×1.5, so slack stays near 25%. */
+/**
+ * Next capacity when an array of `current` slots must hold `needed`: at least ×1.5 (amortised O(1) appends, slack
+ * near 25%), but exactly `needed` when a bulk load asks for more than that (no slack after a one-shot build).
+ */
 export function nextCapacity(current: number, needed: number): number {
-  let cap = Math.max(16, current);
-  while (cap < needed) cap = Math.ceil(cap * 1.5);
-  return cap;
+  return Math.max(16, needed, Math.ceil(current * 1.5));
 }

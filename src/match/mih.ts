@@ -1,0 +1,646 @@
+/**
+ * `mih`: multi-index hashing (Norouzi, Punjani & Fleet, "Fast Exact Search in Hamming Space with Multi-Index
+ * Hashing", 2012), the fastest exact index we measured for PDQ lists (docs/performance.md).
+ *
+ * The 256 bits are cut into `m` substrings of `b` bits. If two hashes are within `r`, then, writing
+ * `r = m·k + a` (0 ≤ a < m), one of the first `a + 1` substrings differs in at most `k` bits or one of the others
+ * in at most `k - 1` (otherwise the total would exceed r). A query probes, in each table, every bucket within
+ * that radius of its own substring and verifies the candidates with a popcount. With 16 × 16 bits, r = 31 means
+ * 17 buckets in each of 16 tables; r = 10 means 11 exact buckets and no neighbour enumeration at all.
+ *
+ * The substring width follows the list size (16 bits up to a few million hashes, ~22 bits at 10M: longer
+ * substrings mean fewer candidates per probe once buckets fill up). It is chosen whenever the index does a full
+ * build (a bulk `apply`, or `compact()`), never on a small update.
+ *
+ * A hit is reported only from the first table (in probe order) whose radius test it passes, so results need no
+ * dedupe set. For 32-bit substrings the bucket is a hash of the substring and a candidate counts only when its
+ * substring equals the probed value.
+ *
+ * Storage: hashes in one packed slab (`Uint32Array`, 8 words each); per table, buckets in CSR form (`offsets`,
+ * `entries` = slots sorted by substring, built by counting sort) plus a *delta* of chained entries for slots added
+ * since that table was built. Removing marks the slot dead; its stale entries are skipped on hits and vanish when
+ * the table is rebuilt. A freed slot is reused only after every table has been rebuilt since it died, so a stale
+ * entry never points at a different hash. A table is rebuilt once its delta plus stale entries pass
+ * `max(minDeltaEntries, size · maxDeltaFraction)`, and a mutation call rebuilds at most
+ * `1 + ⌊changes · m / threshold⌋` tables: a pause scales with the batch, and is ~1/m of a full build at least.
+ *
+ * @module
+ */
+import { checkBatch } from './batch.js';
+import { type Geometry, MAX_DIRECT_BITS, MIN_DIRECT_BITS, makeGeometry, substringOf } from './geometry.js';
+import { IdTable } from './id-table.js';
+import { MatchBuffer } from './match-buffer.js';
+import { WORDS_PER_HASH, nextCapacity, packHash, popcount, wordDistance } from './packed.js';
+import { probeCount, probeMasks } from './probe-masks.js';
+import { scanSlots } from './scan.js';
+import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
+import { assertId, assertMaxDistance, assertPdqBytes, describeValue } from './validate.js';
+
+/** Options of {@link MihIndex}. */
+export interface MihOptions {
+  /**
+   * Width of each substring: 8–24 bits (directly addressed buckets) or 32 (hashed buckets); the index keeps
+   * `⌊256 / substringBits⌋` tables. `'auto'` picks the width from the list size at each full build.
+   *
+   * @default 'auto'
+   */
+  substringBits?: number | 'auto';
+  /**
+   * A table is rebuilt once its delta (adds) plus stale entries (removes) exceed this fraction of the list size.
+   *
+   * @default 0.0625
+   */
+  maxDeltaFraction?: number;
+  /**
+   * Floor of the rebuild threshold, in entries, so small lists do not rebuild on every change.
+   *
+   * @default 4096
+   */
+  minDeltaEntries?: number;
+}
+
+const GOLDEN = 0x9e3779b1;
+const NONE = -1;
+const EMPTY_MASKS = new Int32Array(0);
+/** Slots are addressed as `slot << 3` in int32 arithmetic, which caps a slab at 2^28 hashes (8.6 GB). */
+const MAX_SLOTS = 1 << 28;
+/** The radius the automatic substring width is tuned for: the PDQ match threshold. */
+const DESIGN_RADIUS = 31;
+/** Bucket offsets may take at most this many bytes per entry when choosing a width (keeps ≤ 96 B/entry). */
+const OFFSET_BYTES_PER_ENTRY = 24;
+/** Measured cost of probing one bucket relative to verifying one candidate (both are a cache miss or two). */
+const PROBE_COST = 1.5;
+
+/** One substring table: CSR buckets plus the chained delta. */
+class SubTable {
+  bucketBits: number;
+  offsets: Uint32Array;
+  entries = new Int32Array(0);
+  deltaHead: Int32Array | null = null;
+  deltaNext = new Int32Array(0);
+  deltaSlot = new Int32Array(0);
+  deltaCount = 0;
+  /** Adds plus removes since the last rebuild. */
+  dirty = 0;
+  rebuiltThisRound = false;
+
+  constructor(bucketBits: number) {
+    this.bucketBits = bucketBits;
+    this.offsets = new Uint32Array((1 << bucketBits) + 1);
+  }
+
+  addDelta(bucket: number, slot: number): void {
+    if (this.deltaHead === null) this.deltaHead = new Int32Array(1 << this.bucketBits).fill(NONE);
+    const e = this.deltaCount++;
+    if (e === this.deltaSlot.length) {
+      const cap = nextCapacity(this.deltaSlot.length, e + 1);
+      const slots = new Int32Array(cap);
+      slots.set(this.deltaSlot);
+      const next = new Int32Array(cap);
+      next.set(this.deltaNext);
+      this.deltaSlot = slots;
+      this.deltaNext = next;
+    }
+    this.deltaSlot[e] = slot;
+    this.deltaNext[e] = this.deltaHead[bucket]!;
+    this.deltaHead[bucket] = e;
+    this.dirty++;
+  }
+
+  memoryBytes(): number {
+    return (
+      this.offsets.byteLength +
+      this.entries.byteLength +
+      (this.deltaHead?.byteLength ?? 0) +
+      this.deltaNext.byteLength +
+      this.deltaSlot.byteLength
+    );
+  }
+}
+
+/** Probes a query at radius `r` costs with `bits`-bit substrings (the refined pigeonhole split). */
+export function mihProbeCount(bits: number, r: number): number {
+  const m = Math.floor(256 / bits);
+  const k = Math.floor(r / m);
+  const a = r - k * m;
+  return (a + 1) * probeCount(bits, k) + (m - a - 1) * (k > 0 ? probeCount(bits, k - 1) : 0);
+}
+
+/** Expected work of one query (probes weighted by {@link PROBE_COST}, plus candidates) on uniform data. */
+export function mihQueryCost(bits: number, r: number, n: number): number {
+  const probes = mihProbeCount(bits, r);
+  const perBucket = bits === 32 ? 1 : n / 2 ** bits;
+  return probes * PROBE_COST + probes * perBucket;
+}
+
+/**
+ * The substring width `'auto'` picks for a list of `n` hashes: the cheapest at r = 31 among 16–22 bits whose
+ * bucket offsets stay within the memory budget. 16 bits below ~2.5M hashes, 22 at 10M.
+ */
+export function chooseSubstringBits(n: number): number {
+  let best = 16;
+  let bestCost = mihQueryCost(16, DESIGN_RADIUS, n);
+  for (let bits = 17; bits <= 22; bits++) {
+    const offsetBytes = 4 * 2 ** bits * Math.floor(256 / bits);
+    if (offsetBytes > OFFSET_BYTES_PER_ENTRY * n) continue;
+    const cost = mihQueryCost(bits, DESIGN_RADIUS, n);
+    if (cost < bestCost) {
+      best = bits;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/** Marks the index built by {@link AutoIndex}. @internal */
+export const kAutoMode = Symbol('auto');
+
+/**
+ * Exact Hamming index by multi-index hashing.
+ *
+ * @example
+ * ```ts
+ * const index = new MihIndex();                         // or createHashIndex('mih')
+ * index.apply({ add: entries.map((e) => [e.id, e.pdq]) });
+ * index.query(uploadHash, 31);
+ * ```
+ */
+export class MihIndex implements HashIndex {
+  /** `'mih'`, or `'auto'` for {@link AutoIndex}. */
+  readonly name: string;
+  readonly #fixedBits: number | null;
+  readonly #maxDeltaFraction: number;
+  readonly #minDeltaEntries: number;
+  readonly #planned: boolean;
+  #g: Geometry;
+  #tables: SubTable[];
+  #maskCache: (Int32Array | null)[] = [];
+  // Slab.
+  #words = new Uint32Array(0);
+  #ids = new Uint32Array(0);
+  #alive = new Uint8Array(0);
+  #used = 0;
+  #live = 0;
+  #slotOf = new IdTable();
+  #free: number[] = [];
+  /** Slots freed during the current rebuild round. */
+  #pending: number[] = [];
+  /** Slots freed during the previous round: reusable once the current round completes. */
+  #retiring: number[] = [];
+  #roundLeft: number;
+  // Query scratch.
+  #query = new Uint32Array(WORDS_PER_HASH);
+  #qsub = new Int32Array(32);
+  #radius = new Int32Array(32);
+  #hits = new MatchBuffer();
+  #rebuilds = 0;
+
+  /** @throws {RangeError | TypeError} for invalid options. */
+  constructor(options: MihOptions = {}, mode?: typeof kAutoMode) {
+    const checked = checkMihOptions(options);
+    this.name = mode === kAutoMode ? 'auto' : 'mih';
+    this.#planned = mode === kAutoMode;
+    this.#fixedBits = checked.substringBits === 'auto' ? null : checked.substringBits;
+    this.#maxDeltaFraction = checked.maxDeltaFraction;
+    this.#minDeltaEntries = checked.minDeltaEntries;
+    this.#g = makeGeometry(this.#fixedBits ?? chooseSubstringBits(0));
+    this.#tables = this.#emptyTables();
+    this.#roundLeft = this.#g.tables;
+  }
+
+  /** Number of live entries. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Current substring width in bits (it may change at a full build when the option is `'auto'`). */
+  get substringBits(): number {
+    return this.#g.bits;
+  }
+
+  /** Internal counters for tests and diagnostics. @internal */
+  stats(): { rebuilds: number; slots: number; free: number; pending: number; delta: number[]; dirty: number[] } {
+    return {
+      rebuilds: this.#rebuilds,
+      slots: this.#used,
+      free: this.#free.length,
+      pending: this.#pending.length + this.#retiring.length,
+      delta: this.#tables.map((t) => t.deltaCount),
+      dirty: this.#tables.map((t) => t.dirty),
+    };
+  }
+
+  /** Adds (or replaces) the hash stored under `id`. */
+  add(id: number, hash: Uint8Array): void {
+    assertId(id);
+    assertPdqBytes(hash);
+    this.#add(id, hash, true);
+    this.#maintain(1);
+  }
+
+  /** Removes `id`; returns false when it was not present. */
+  remove(id: number): boolean {
+    assertId(id);
+    const removed = this.#remove(id);
+    if (removed) this.#maintain(1);
+    return removed;
+  }
+
+  /** True when `id` is present. */
+  has(id: number): boolean {
+    assertId(id);
+    return this.#slotOf.get(id) >= 0;
+  }
+
+  /**
+   * Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. A batch of at
+   * least `minDeltaEntries` additions and a quarter of the list size is a bulk load: slab first, then one full
+   * build (which also re-picks the substring width).
+   */
+  apply(batch: IndexBatch): void {
+    const { removes, adds } = checkBatch(batch);
+    for (const id of removes) this.#remove(id);
+    const bulk = adds.length >= this.#minDeltaEntries && adds.length * 4 >= this.#live;
+    this.#reserve(this.#used + adds.length);
+    if (bulk) this.#slotOf.reserve(this.#live + adds.length);
+    for (const [id, hash] of adds) this.#add(id, hash, !bulk);
+    if (bulk) this.#rebuildAll();
+    else this.#maintain(removes.length + adds.length);
+  }
+
+  /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */
+  query(hash: Uint8Array, maxDistance: number): IndexMatch[] {
+    assertPdqBytes(hash);
+    assertMaxDistance(maxDistance);
+    return this.#run(hash, maxDistance);
+  }
+
+  /** `query` for each hash, one result array per input. */
+  queryMany(hashes: readonly Uint8Array[], maxDistance: number): IndexMatch[][] {
+    hashes.forEach((h, i) => assertPdqBytes(h, `hashes[${i}]`));
+    assertMaxDistance(maxDistance);
+    return hashes.map((h) => this.#run(h, maxDistance));
+  }
+
+  /** Bytes held by the slab, id table, free lists and every substring table. */
+  memoryBytes(): number {
+    let bytes =
+      this.#words.byteLength +
+      this.#ids.byteLength +
+      this.#alive.byteLength +
+      this.#slotOf.memoryBytes() +
+      (this.#free.length + this.#pending.length + this.#retiring.length) * 8;
+    for (const t of this.#tables) bytes += t.memoryBytes();
+    return bytes;
+  }
+
+  /** Removes everything and releases the storage. */
+  clear(): void {
+    this.#words = new Uint32Array(0);
+    this.#ids = new Uint32Array(0);
+    this.#alive = new Uint8Array(0);
+    this.#used = 0;
+    this.#live = 0;
+    this.#slotOf.clear();
+    this.#free = [];
+    this.#pending = [];
+    this.#retiring = [];
+    this.#setGeometry(this.#fixedBits ?? chooseSubstringBits(0));
+  }
+
+  /**
+   * Rebuilds every table now, dropping all deltas and stale entries and re-picking the substring width: call it
+   * after a large incremental sync, before serving traffic. A full build: ~0.3–1 s per million hashes.
+   */
+  compact(): void {
+    this.#rebuildAll();
+  }
+
+  #setGeometry(bits: number): void {
+    this.#g = makeGeometry(bits);
+    this.#tables = this.#emptyTables();
+    this.#maskCache = [];
+    this.#roundLeft = this.#g.tables;
+  }
+
+  #emptyTables(): SubTable[] {
+    const bits = this.#g.hashed ? hashedBucketBits(0) : this.#g.bits;
+    return Array.from({ length: this.#g.tables }, () => new SubTable(bits));
+  }
+
+  #bucket(table: SubTable, v: number): number {
+    return this.#g.hashed ? Math.imul(v, GOLDEN) >>> (32 - table.bucketBits) : v;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  #run(hash: Uint8Array, r: number): IndexMatch[] {
+    packHash(hash, this.#query, 0);
+    this.#hits.reset();
+    if (this.#live > 0) {
+      if (this.#planned && this.#scanIsCheaper(r)) this.#scan(r);
+      else if (!this.#probe(r)) this.#scan(r);
+    }
+    return this.#hits.finish();
+  }
+
+  #scan(r: number): void {
+    scanSlots(this.#words, this.#used, this.#query, r, this.#ids, this.#alive, this.#hits);
+  }
+
+  /**
+   * The planner of {@link AutoIndex}: probing costs ~`mihQueryCost` candidate checks, each a random access;
+   * a scan costs one sequential popcount per slot, measured ~{@link SCAN_VS_CANDIDATE}× cheaper.
+   */
+  #scanIsCheaper(r: number): boolean {
+    const probe = mihQueryCost(this.#g.bits, r, this.#live);
+    return probe * SCAN_VS_CANDIDATE > this.#used;
+  }
+
+  /** Probes every table; returns false (having done nothing) when the enumeration would be too large. */
+  #probe(r: number): boolean {
+    const g = this.#g;
+    const m = g.tables;
+    const k = Math.floor(r / m);
+    const a = r - k * m;
+    const wide = this.#masks(k);
+    const narrow = this.#masks(k - 1);
+    if (wide === null || narrow === null) return false;
+    const radius = this.#radius;
+    const qsub = this.#qsub;
+    for (let t = 0; t < m; t++) {
+      radius[t] = t <= a ? k : k - 1;
+      qsub[t] = substringOf(g, this.#query, 0, t);
+    }
+    const stage = firstStageWords(r);
+    for (let t = 0; t < m; t++) {
+      if (radius[t]! < 0) continue;
+      const masks = t <= a ? wide : narrow;
+      const table = this.#tables[t]!;
+      if (g.hashed) this.#probeHashed(t, table, masks, r);
+      else this.#probeDirect(t, table, masks, r, stage);
+    }
+    return true;
+  }
+
+  /**
+   * Probes one directly addressed table (bucket = substring). The first verification stage sums whole words
+   * without branching, so its one branch is almost always "reject" and the CPU keeps several slab cache misses in
+   * flight; a per-word early exit mispredicts about half the time at r = 31 and serialises them.
+   */
+  #probeDirect(t: number, table: SubTable, masks: Int32Array, r: number, stage: number): void {
+    const q = this.#query;
+    const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!;
+    const words = this.#words;
+    const offsets = table.offsets;
+    const entries = table.entries;
+    const qs = this.#qsub[t]!;
+    for (let i = 0; i < masks.length; i++) {
+      const v = qs ^ masks[i]!;
+      const end = offsets[v + 1]!;
+      for (let e = offsets[v]!; e < end; e++) {
+        const s = entries[e]!;
+        const o = s << 3;
+        let d = popcount(words[o]! ^ q0);
+        if (stage >= 2) d += popcount(words[o + 1]! ^ q1);
+        if (stage >= 4) d += popcount(words[o + 2]! ^ q2) + popcount(words[o + 3]! ^ q3);
+        if (d <= r) this.#verify(s, t, r);
+      }
+      if (table.deltaCount > 0) {
+        for (let c = table.deltaHead![v]!; c !== NONE; c = table.deltaNext[c]!) this.#verify(table.deltaSlot[c]!, t, r);
+      }
+    }
+  }
+
+  /** Probes one hashed table (32-bit substrings): a candidate counts only if its substring is the probed value. */
+  #probeHashed(t: number, table: SubTable, masks: Int32Array, r: number): void {
+    const words = this.#words;
+    const offsets = table.offsets;
+    const entries = table.entries;
+    const qs = this.#qsub[t]!;
+    const hashShift = 32 - table.bucketBits;
+    const wordT = this.#g.word[t]!;
+    for (let i = 0; i < masks.length; i++) {
+      const v = qs ^ masks[i]!;
+      const key = Math.imul(v, GOLDEN) >>> hashShift;
+      const end = offsets[key + 1]!;
+      for (let e = offsets[key]!; e < end; e++) {
+        const s = entries[e]!;
+        if ((words[(s << 3) + wordT]! | 0) === v) this.#verify(s, t, r);
+      }
+      if (table.deltaCount > 0) {
+        for (let c = table.deltaHead![key]!; c !== NONE; c = table.deltaNext[c]!) {
+          const s = table.deltaSlot[c]!;
+          if ((words[(s << 3) + wordT]! | 0) === v) this.#verify(s, t, r);
+        }
+      }
+    }
+  }
+
+  /** Full check of candidate slot `s` found in table `t`: distance, liveness, and first-table ownership. */
+  #verify(s: number, t: number, r: number): void {
+    const d = wordDistance(this.#words, s << 3, this.#query, 0);
+    if (d > r || this.#alive[s] === 0 || !this.#firstTableFor(s, t)) return;
+    this.#hits.push(this.#ids[s]!, d);
+  }
+
+  /** True when table `t` is the first probed table whose radius test slot `s` passes (so it reports `s`). */
+  #firstTableFor(s: number, t: number): boolean {
+    for (let j = 0; j < t; j++) {
+      const rho = this.#radius[j]!;
+      if (rho >= 0 && popcount(substringOf(this.#g, this.#words, s << 3, j) ^ this.#qsub[j]!) <= rho) return false;
+    }
+    return true;
+  }
+
+  /** Probe masks for radius `rho` (empty below 0), cached per geometry; null when too many to enumerate. */
+  #masks(rho: number): Int32Array | null {
+    if (rho < 0) return EMPTY_MASKS;
+    let masks = this.#maskCache[rho];
+    if (masks === undefined) masks = this.#maskCache[rho] = probeMasks(this.#g.bits, rho);
+    return masks;
+  }
+
+  // ---------------------------------------------------------------- updates
+
+  #add(id: number, hash: Uint8Array, toDelta: boolean): void {
+    if (this.#slotOf.get(id) >= 0) this.#remove(id);
+    const slot = this.#allocSlot();
+    const o = slot << 3;
+    packHash(hash, this.#words, o);
+    this.#ids[slot] = id;
+    this.#alive[slot] = 1;
+    this.#slotOf.set(id, slot);
+    this.#live++;
+    if (!toDelta) return;
+    for (let t = 0; t < this.#g.tables; t++) {
+      const table = this.#tables[t]!;
+      table.addDelta(this.#bucket(table, substringOf(this.#g, this.#words, o, t)), slot);
+    }
+  }
+
+  #remove(id: number): boolean {
+    const slot = this.#slotOf.delete(id);
+    if (slot < 0) return false;
+    this.#alive[slot] = 0;
+    this.#live--;
+    this.#pending.push(slot);
+    for (const table of this.#tables) table.dirty++;
+    return true;
+  }
+
+  #allocSlot(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    this.#reserve(this.#used + 1);
+    return this.#used++;
+  }
+
+  #reserve(slots: number): void {
+    if (slots <= this.#ids.length) return;
+    if (slots > MAX_SLOTS) throw new RangeError(`Expected at most ${MAX_SLOTS} hashes in one index, got ${slots}`);
+    const cap = Math.min(MAX_SLOTS, nextCapacity(this.#ids.length, slots));
+    const words = new Uint32Array(cap * WORDS_PER_HASH);
+    words.set(this.#words.subarray(0, this.#used * WORDS_PER_HASH));
+    const ids = new Uint32Array(cap);
+    ids.set(this.#ids.subarray(0, this.#used));
+    const alive = new Uint8Array(cap);
+    alive.set(this.#alive.subarray(0, this.#used));
+    this.#words = words;
+    this.#ids = ids;
+    this.#alive = alive;
+  }
+
+  /** Rebuilds the dirtiest tables, at most `1 + ⌊changes · m / threshold⌋` of them. */
+  #maintain(changes: number): void {
+    const m = this.#g.tables;
+    const threshold = Math.max(this.#minDeltaEntries, Math.ceil(this.#live * this.#maxDeltaFraction));
+    let budget = 1 + Math.floor((changes * m) / threshold);
+    while (budget-- > 0) {
+      let worst = 0;
+      for (let t = 1; t < m; t++) if (this.#tables[t]!.dirty > this.#tables[worst]!.dirty) worst = t;
+      if (this.#tables[worst]!.dirty <= threshold) return;
+      this.#rebuildTable(worst, new Int32Array(this.#used));
+      this.#roundDone(this.#tables[worst]!);
+    }
+  }
+
+  /** Full build: re-picks the geometry, rebuilds every table, and releases every slot waiting for reuse. */
+  #rebuildAll(): void {
+    const bits = this.#fixedBits ?? chooseSubstringBits(this.#live);
+    if (bits !== this.#g.bits) this.#setGeometry(bits);
+    const scratch = new Int32Array(this.#used);
+    for (let t = 0; t < this.#g.tables; t++) this.#rebuildTable(t, scratch);
+    for (const s of this.#retiring) this.#free.push(s);
+    for (const s of this.#pending) this.#free.push(s);
+    this.#retiring = [];
+    this.#pending = [];
+    for (const table of this.#tables) table.rebuiltThisRound = false;
+    this.#roundLeft = this.#g.tables;
+  }
+
+  /**
+   * Counting-sorts the live slots of table `t` into fresh CSR arrays and empties its delta. `keys` is scratch of
+   * one int32 per slot (the bucket of each slot, -1 when dead) so the slab is read once per table.
+   */
+  #rebuildTable(t: number, keys: Int32Array): void {
+    const g = this.#g;
+    const table = this.#tables[t]!;
+    const bucketBits = g.hashed ? hashedBucketBits(this.#live) : g.bits;
+    const buckets = 1 << bucketBits;
+    const offsets = new Uint32Array(buckets + 1);
+    const used = this.#used;
+    const alive = this.#alive;
+    const words = this.#words;
+    const word = g.word[t]!;
+    const shift = g.shift[t]!;
+    const spill = g.spill[t]!;
+    const mask = g.mask;
+    const hashShift = 32 - bucketBits;
+    for (let s = 0, o = word; s < used; s++, o += WORDS_PER_HASH) {
+      if (alive[s] === 0) {
+        keys[s] = NONE;
+        continue;
+      }
+      let key = spill === 0 ? (words[o]! >>> shift) & mask : ((words[o]! << spill) | (words[o + 1]! >>> (32 - spill))) & mask;
+      if (g.hashed) key = Math.imul(key, GOLDEN) >>> hashShift;
+      keys[s] = key;
+      offsets[key + 1]!++;
+    }
+    for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
+    const cursor = offsets.slice(0, buckets);
+    const entries = new Int32Array(this.#live);
+    for (let s = 0; s < used; s++) {
+      const key = keys[s]!;
+      if (key !== NONE) entries[cursor[key]!++] = s;
+    }
+    table.bucketBits = bucketBits;
+    table.offsets = offsets;
+    table.entries = entries;
+    if (table.deltaHead !== null && table.deltaHead.length !== buckets) table.deltaHead = null;
+    else if (table.deltaHead !== null && table.deltaCount > 0) table.deltaHead.fill(NONE);
+    table.deltaCount = 0;
+    table.dirty = 0;
+    this.#rebuilds++;
+  }
+
+  #roundDone(table: SubTable): void {
+    if (table.rebuiltThisRound) return;
+    table.rebuiltThisRound = true;
+    if (--this.#roundLeft > 0) return;
+    for (const s of this.#retiring) this.#free.push(s);
+    this.#retiring = this.#pending;
+    this.#pending = [];
+    for (const tb of this.#tables) tb.rebuiltThisRound = false;
+    this.#roundLeft = this.#g.tables;
+  }
+}
+
+/** Sequential scan steps that cost as much as one random candidate check (measured; see bench/index.ts). */
+export const SCAN_VS_CANDIDATE = 8;
+
+/**
+ * Words summed before the first (rejecting) branch: enough that an unrelated hash (half its bits differ) almost
+ * never passes, i.e. 16·w − 3σ > r. Fewer words for small radii save ALU work.
+ */
+function firstStageWords(r: number): number {
+  if (r <= 7) return 1;
+  if (r <= 20) return 2;
+  return 4;
+}
+
+/** Bucket bits for hashed (32-bit) substrings: about one bucket per entry, 2^10 to 2^24. */
+function hashedBucketBits(live: number): number {
+  return Math.min(24, Math.max(10, Math.ceil(Math.log2(live + 1))));
+}
+
+/** Validates {@link MihOptions} and fills in defaults. */
+export function checkMihOptions(options: MihOptions): Required<MihOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  const { substringBits = 'auto', maxDeltaFraction = 1 / 16, minDeltaEntries = 4096 } = options;
+  if (
+    substringBits !== 'auto' &&
+    substringBits !== 32 &&
+    !(
+      typeof substringBits === 'number' &&
+      Number.isInteger(substringBits) &&
+      substringBits >= MIN_DIRECT_BITS &&
+      substringBits <= MAX_DIRECT_BITS
+    )
+  ) {
+    throw new RangeError(
+      `Expected \`substringBits\` to be 'auto', an integer from ${MIN_DIRECT_BITS} to ${MAX_DIRECT_BITS}, or 32, got ${describeValue(substringBits)}`,
+    );
+  }
+  if (typeof maxDeltaFraction !== 'number' || !(maxDeltaFraction > 0 && maxDeltaFraction <= 1)) {
+    throw new RangeError(
+      `Expected \`maxDeltaFraction\` to be a number greater than 0 and at most 1, got ${describeValue(maxDeltaFraction)}`,
+    );
+  }
+  if (typeof minDeltaEntries !== 'number' || !Number.isInteger(minDeltaEntries) || minDeltaEntries < 1) {
+    throw new RangeError(`Expected \`minDeltaEntries\` to be a positive integer, got ${describeValue(minDeltaEntries)}`);
+  }
+  return { substringBits, maxDeltaFraction, minDeltaEntries };
+}
