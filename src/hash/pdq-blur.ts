@@ -401,6 +401,24 @@ export function lumaExact64(src: LumaSource): Float32Array {
   return out;
 }
 
+/**
+ * Materialises a nearest-neighbour view ({@link LumaSource} with index maps) as a contiguous pixel buffer of
+ * `rows x cols`, so the SIMD path can hash it. Only pixels are copied; the result hashes identically.
+ */
+export function gatherNearest(src: LumaSource): LumaSource {
+  const { pixels, width, channels, rows, cols, rowMap, colMap } = src;
+  if (!rowMap || !colMap) return src;
+  const out = new Uint8Array(rows * cols * channels);
+  for (let r = 0, o = 0; r < rows; r++) {
+    const base = rowMap[r]! * width * channels;
+    for (let c = 0; c < cols; c++) {
+      const p = base + colMap[c]! * channels;
+      for (let k = 0; k < channels; k++) out[o++] = pixels[p + k]!;
+    }
+  }
+  return { pixels: out, width: cols, channels, rows, cols, rowMap: null, colMap: null };
+}
+
 /** Nearest-neighbour index map of the reference CLI's 512 resize: `floor(dst * size / 512)` (spec §2). */
 export function nearestIndexMap(size: number, target: number): Int32Array {
   const map = new Int32Array(target);

@@ -42,6 +42,11 @@ export function pdqKernels(): PdqKernels | null {
   return kernels;
 }
 
+/** True when {@link blurDecimateWasm} will run (SIMD available and not switched off). */
+export function pdqSimdAvailable(): boolean {
+  return enabled && pdqKernels() !== null;
+}
+
 /** Box pass along one contiguous array, reference order (the 64-column second column pass; cheap). */
 function boxLine(input: Float32Array, output: Float32Array, length: number, w: number): void {
   const half = (w + 2) >> 1;

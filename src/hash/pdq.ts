@@ -6,9 +6,9 @@
  */
 import { toHex } from './hex.js';
 import { DIHEDRAL_NAMES, type DihedralName, dihedralDct } from './dihedral.js';
-import { type LumaSource, type PixelArray, blurDecimate, lumaExact64, nearestIndexMap } from './pdq-blur.js';
+import { type LumaSource, type PixelArray, blurDecimate, gatherNearest, lumaExact64, nearestIndexMap } from './pdq-blur.js';
 import { PDQ_CLI_DOWNSAMPLE_DIM, PDQ_DECIMATED, PDQ_MIN_HASHABLE_DIM } from './pdq-constants.js';
-import { blurDecimateWasm } from './pdq-wasm.js';
+import { blurDecimateWasm, pdqSimdAvailable } from './pdq-wasm.js';
 import { pdqBitsFromDct, pdqDct16, pdqQuality } from './pdq-dct.js';
 
 export type { DihedralName } from './dihedral.js';
@@ -157,7 +157,8 @@ export function pdqFromPixels(
   }
 
   const exact64 = src.rows === PDQ_DECIMATED && src.cols === PDQ_DECIMATED;
-  const a = exact64 ? lumaExact64(src) : (blurDecimateWasm(src) ?? blurDecimate(src));
+  // The SIMD path reads contiguous rows, so a cli512 view is gathered first (512x512 pixels, cheap).
+  const a = exact64 ? lumaExact64(src) : pdqSimdAvailable() ? blurDecimateWasm(gatherNearest(src))! : blurDecimate(src);
   const dct = pdqDct16(a);
   const result: PdqFullResult = { hash: toHex(pdqBitsFromDct(dct)), quality: pdqQuality(a) };
   if (dihedral) {
