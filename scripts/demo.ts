@@ -72,7 +72,7 @@ async function main(): Promise<number> {
       },
       ...(lists.videoListFile ? [{ source: createFileSource({ id: 'platform-videos', location: lists.videoListFile }) }] : []),
     ];
-    scanner = await createScanner({ store: process.env.TIDSCAN_DEMO_MEMORY ? ':memory:' : paths.store, lists: sourceLists, dihedral: true });
+    scanner = await createScanner({ store: paths.store, lists: sourceLists, dihedral: true });
     const t0 = performance.now();
     await scanner.sync();
     const stats = scanner.stats();

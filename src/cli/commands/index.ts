@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.js';
 import { hashCommand } from './hash.js';
+import { matchCommand } from './match.js';
 
 /** Every CLI command, in the order `tidscan --help` lists them. Each issue adds its command module here. */
-export const commands: CliCommand[] = [hashCommand];
+export const commands: CliCommand[] = [hashCommand, matchCommand];
