@@ -150,10 +150,10 @@ describe('createHttpClient over loopback', () => {
       res.on('close', () => clearInterval(timer));
     };
     const err = await failure(
-      createHttpClient({ ...fast, timeoutMs: 200, deadlineMs: 150, retries: 0 }).request(`${base}/x`, (res) => res.text()),
+      createHttpClient({ ...fast, timeoutMs: 1000, deadlineMs: 300, retries: 0 }).request(`${base}/x`, (res) => res.text()),
     );
     expect(err.code).toBe('SYNC_TIMEOUT');
-    expect(err.message).toContain('did not complete within 150 ms');
+    expect(err.message).toContain('did not complete within 300 ms');
   });
 
   it('caps the body size while streaming, with or without content-length', async () => {

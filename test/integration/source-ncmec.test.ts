@@ -203,7 +203,7 @@ describe('NCMEC source: faults', () => {
   });
 
   it('a stalled response times out (SYNC_TIMEOUT); pages before it stay committed and a later sync completes', async () => {
-    const { server, ncmec, store } = await setup({ entries: 2500, spacingMs: 1000 }, { timeoutMs: 150, retries: 0 });
+    const { server, ncmec, store } = await setup({ entries: 2500, spacingMs: 1000 }, { timeoutMs: 1000, retries: 0 });
     server.faults.enqueue({ kind: 'stall' }, { match: (r) => r.endpoint === 'entries' && r.query.has('start') });
     const err = await syncError(store.sync(ncmec));
     expect(err.code).toBe('SYNC_TIMEOUT');
@@ -244,7 +244,7 @@ describe('NCMEC source: faults', () => {
         async (faults, entries, mutations) => {
           const { server, ncmec, store, clock } = await setup(
             { entries, spacingMs: 30_000, jitterMs: 60_000, pageSize: 200 },
-            { timeoutMs: 100, retries: 1, maxWindowEntries: 500 },
+            { timeoutMs: 500, retries: 1, maxWindowEntries: 500 },
           );
           for (const fault of faults) server.faults.enqueue(fault, { match: (r) => r.endpoint === 'entries' });
           const runUntilDone = async () => {

@@ -151,7 +151,7 @@ describe('StopNCII source', () => {
         fc.integer({ min: 0, max: 900 }),
         fc.array(fc.tuple(fc.nat(899), fc.constantFrom('Withdrawn', 'Deleted', 'Active', 'add')), { maxLength: 8 }),
         async (faults, entries, changes) => {
-          const { server, stopncii, store, clock } = await setup({ entries, withdrawnFraction: 0.2 }, { timeoutMs: 100, retries: 1 });
+          const { server, stopncii, store, clock } = await setup({ entries, withdrawnFraction: 0.2 }, { timeoutMs: 500, retries: 1 });
           for (const fault of faults) server.faults.enqueue(fault);
           const converge = async () => {
             for (let i = 0; i < 20; i++) {
