@@ -261,7 +261,10 @@ describe('createFileSource: URLs', () => {
       res.writeHead(200, { etag: '"v1"', 'content-type': 'application/x-ndjson' }).end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const tempBefore = (await readdir(tmpdir())).filter((f) => f.startsWith('tidscan-list-')).length;
+    // A private temp dir, so other suites' downloads cannot disturb the clean-up check.
+    const privateTmp = await mkdtemp(path.join(dir, 'tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp;
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lists/takeitdown`;
       const source = createFileSource({ location: url, retryDelayMs: 1 });
@@ -275,10 +278,12 @@ describe('createFileSource: URLs', () => {
       expect(await collect(source.fetch({ ...page!.checkpoint, etag: '"other"' }))).toEqual([]);
       expect(hits).toBe(5);
     } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-    expect((await readdir(tmpdir())).filter((f) => f.startsWith('tidscan-list-')).length).toBe(tempBefore);
+    expect(await readdir(privateTmp)).toEqual([]);
   });
 
   it('refuses plain http to a non-loopback host when created, and unknown schemes', () => {
