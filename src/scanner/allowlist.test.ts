@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Allowlist, memoryPersistence, normalizeTarget } from './allowlist.js';
+import { Allowlist, type FalsePositivePersistence, normalizeTarget } from './allowlist.js';
+import type { FalsePositive, FalsePositiveTarget } from './types.js';
+
+/** The persistence port over a Map (the store's own tests cover the SQLite one). */
+function memoryPersistence(): FalsePositivePersistence {
+  const records = new Map<string, FalsePositive>();
+  const key = (t: FalsePositiveTarget): string => ('sha256' in t ? `c:${t.sha256}` : `e:${t.list}\u0000${t.entryId}`);
+  return {
+    add: (record) => void records.set(key(record), record),
+    remove: (target) => records.delete(key(target)),
+    list: () => [...records.values()],
+  };
+}
 
 const SHA = 'AB'.repeat(32);
 
@@ -42,5 +54,22 @@ describe('Allowlist', () => {
     const a = new Allowlist(memoryPersistence());
     expect(() => a.add({ sha256: SHA }, { note: 5 } as never)).toThrow('Expected `note` to be a string, got 5');
     expect(a.size).toBe(0);
+  });
+
+  it('reload picks up records another process wrote, and only then bumps the version', () => {
+    const shared = memoryPersistence();
+    const mine = new Allowlist(shared);
+    const theirs = new Allowlist(shared);
+    mine.add({ list: 'l', entryId: 'e' });
+    expect(theirs.forEntry('l', 'e')).toBeUndefined();
+    const before = theirs.version;
+    expect(theirs.reload()).toBe(true);
+    expect(theirs.forEntry('l', 'e')).toBeDefined();
+    expect(theirs.version).toBe(before + 1);
+    expect(theirs.reload()).toBe(false);
+    expect(theirs.version).toBe(before + 1);
+    mine.remove({ list: 'l', entryId: 'e' });
+    expect(theirs.reload()).toBe(true);
+    expect(theirs.size).toBe(0);
   });
 });

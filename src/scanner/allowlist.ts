@@ -112,6 +112,27 @@ export class Allowlist implements AllowlistView {
     return removed || had;
   }
 
+  /**
+   * Re-reads the persistence (records another process added or removed); bumps the version when anything
+   * changed. Returns true when it did.
+   */
+  reload(): boolean {
+    const records = this.#persistence.list();
+    const current = this.list();
+    const same =
+      records.length === current.length &&
+      records.every((r) => {
+        const mine = 'sha256' in r ? this.forContent(r.sha256) : this.forEntry(r.list, r.entryId);
+        return mine !== undefined && mine.createdAt === r.createdAt && mine.note === r.note;
+      });
+    if (same) return false;
+    this.#byEntry.clear();
+    this.#byContent.clear();
+    for (const record of records) this.#remember(record);
+    this.#version++;
+    return true;
+  }
+
   /** Every record, entries first, each group in insertion order. */
   list(): FalsePositive[] {
     return [...this.#byEntry.values(), ...this.#byContent.values()].map((r) => ({ ...r }));
@@ -121,15 +142,4 @@ export class Allowlist implements AllowlistView {
     if ('sha256' in record) this.#byContent.set(record.sha256, record);
     else this.#byEntry.set(entryKey(record.list, record.entryId), record);
   }
-}
-
-/** Persistence that lives only as long as the process (used until the store offers false-positive tables). */
-export function memoryPersistence(): FalsePositivePersistence {
-  const records = new Map<string, FalsePositive>();
-  const key = (t: FalsePositiveTarget): string => ('sha256' in t ? `c:${t.sha256}` : `e:${entryKey(t.list, t.entryId)}`);
-  return {
-    add: (record) => void records.set(key(record), record),
-    remove: (target) => records.delete(key(target)),
-    list: () => [...records.values()],
-  };
 }

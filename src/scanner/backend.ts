@@ -5,6 +5,8 @@
  * @module
  * @internal
  */
+import type { HashListStats } from '../list/hash-list.js';
+import type { SyncReport } from '../sync/syncer-report.js';
 import type { FalsePositivePersistence } from './allowlist.js';
 import type { ListView } from './judge.js';
 
@@ -16,25 +18,15 @@ export interface ListBackend extends ListView {
   readonly size: number;
 }
 
-/** Counters of the list side for `stats()`. */
-export interface ScannerListStats {
-  /** Entries by list id. */
-  entriesByList: Record<string, number>;
-  /** Total entries. */
-  entries: number;
-  /** The Hamming index in use and its estimated memory. */
-  index: { name: string; size: number; memoryBytes: number };
-}
-
 /** One scanner's list side. */
 export interface ScannerBackend {
   readonly list: ListBackend;
   readonly falsePositives: FalsePositivePersistence;
   /** Pulls every configured source into the store and the in-memory list. */
-  sync(options: { signal?: AbortSignal | undefined }): Promise<unknown>;
+  sync(options: { signal?: AbortSignal | undefined }): Promise<SyncReport>;
   /** Picks up changes another process committed to the same store (cheap when there are none). */
   refresh(): void;
-  stats(): ScannerListStats;
+  stats(): HashListStats;
   /** Closes the store. Idempotent. */
   close(): void;
 }

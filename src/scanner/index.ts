@@ -31,6 +31,5 @@ export type { MatchManyResult } from './batch.js';
 export type { AddFalsePositiveOptions } from './allowlist.js';
 export type { ScannerQueueStats } from './work-queue.js';
 export type { ScannerCacheStats } from './verdict-cache.js';
-export type { ScannerListStats } from './backend.js';
 export { SCANNER_DEFAULTS } from './options.js';
 export { SCANNER_CHANNELS, type ScanMatchEvent, type ScanErrorEvent } from './diagnostics.js';

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { INDEX_NAMES } from '../match/create.js';
 import type { HashListSource } from '../sync/types.js';
 import { SCANNER_DEFAULTS, resolveScannerOptions } from './options.js';
 
@@ -52,7 +53,8 @@ describe('resolveScannerOptions', () => {
     ['maxQueue', { maxQueue: -1 }, RangeError, 'Expected `maxQueue` to be an integer from 0 to'],
     ['cacheSize', { cacheSize: null }, TypeError, 'Expected `cacheSize` to be an integer from 0 to 100000000, got null'],
     ['store', { store: '' }, TypeError, 'Expected `store` to be a non-empty string, got ""'],
-    ['index', { index: 3 }, TypeError, 'Expected `index` to be a non-empty string, got 3'],
+    ['index', { index: 'kd-tree' }, TypeError, `Expected \`index\` to be one of ${INDEX_NAMES.map((n) => `'${n}'`).join(', ')}, got "kd-tree"`],
+    ['index type', { index: 3 }, TypeError, 'got 3'],
     ['image', { image: 'big' }, TypeError, 'Expected `image` to be an object, got "big"'],
     ['video', { video: [] }, TypeError, 'Expected `video` to be an object, got an array'],
     ['vpdq key', { vpdq: { percent: 1 } }, TypeError, 'Unknown option `percent` in `vpdq`'],

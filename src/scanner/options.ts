@@ -5,6 +5,7 @@
  * @internal
  */
 import { availableParallelism } from 'node:os';
+import { INDEX_NAMES, isIndexName } from '../match/create.js';
 import type { HashListSource } from '../sync/types.js';
 import type { ScannerOptions, VpdqThresholds } from './types.js';
 import {
@@ -93,7 +94,7 @@ export function resolveScannerOptions(options: unknown): ResolvedScannerOptions 
   return {
     lists: resolveLists(o.lists, defaults),
     store: checkString('store', o.store, SCANNER_DEFAULTS.store),
-    index: checkString('index', o.index, undefined),
+    index: checkIndex(o.index),
     defaults,
     minQuality: checkInteger('minQuality', o.minQuality, 0, 100, SCANNER_DEFAULTS.minQuality),
     dihedral: checkBoolean('dihedral', o.dihedral, SCANNER_DEFAULTS.dihedral),
@@ -103,6 +104,13 @@ export function resolveScannerOptions(options: unknown): ResolvedScannerOptions 
     image: mediaOptions('image', o.image, ['dihedral', 'signal']),
     video: mediaOptions('video', o.video, ['signal']),
   };
+}
+
+function checkIndex(value: unknown): string | undefined {
+  if (value === undefined || isIndexName(value)) return value;
+  throw new TypeError(
+    `Expected \`index\` to be one of ${INDEX_NAMES.map((n) => `'${n}'`).join(', ')}, got ${describeValue(value)}`,
+  );
 }
 
 /** Media options are checked by the media area; the keys the scanner sets itself are refused here. */

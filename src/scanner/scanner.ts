@@ -18,9 +18,11 @@ import { type MediaInput, readMediaInput } from '../media/read-input.js';
 import { type VideoHashResult, hashVideo } from '../media/video.js';
 import { materializeVideo, type VideoInput } from '../media/video-input.js';
 import { type HashVideoOptions, resolveHashVideoOptions } from '../media/video-options.js';
+import type { HashListStats } from '../list/hash-list.js';
+import type { SyncReport } from '../sync/syncer-report.js';
 import type { EntryKind } from '../sync/types.js';
 import { type AddFalsePositiveOptions, Allowlist } from './allowlist.js';
-import type { ScannerListStats, ScannerBackend } from './backend.js';
+import type { ScannerBackend } from './backend.js';
 import { type MatchManyResult, runBatch } from './batch.js';
 import { publishError, publishMatch } from './diagnostics.js';
 import { type JudgeRequest, type JudgeSettings, type Unusable, judge } from './judge.js';
@@ -51,7 +53,8 @@ export interface ScanCallOptions {
 export interface ScannerStats {
   /** The current list version (what a verdict judged now would carry). */
   listVersion: number;
-  list: ScannerListStats;
+  /** Entries, fingerprints and memory of the in-memory list. */
+  list: HashListStats;
   falsePositives: number;
   queue: ScannerQueueStats;
   cache: ScannerCacheStats;
@@ -102,8 +105,15 @@ export interface Scanner {
     inputs: Iterable<I> | AsyncIterable<I>,
     options?: MatchManyOptions,
   ): AsyncIterableIterator<MatchManyResult<I>>;
-  /** Pulls every configured list into the store; verdicts judged afterwards carry the new list version. */
-  sync(options?: { signal?: AbortSignal }): Promise<unknown>;
+  /**
+   * Pulls every configured list into the store and the in-memory list, page by page (matching goes on meanwhile
+   * and sees each page entirely or not at all). Resolves to the sync report; like `sync()` of the sync module it
+   * does not reject for source failures: `report.ok` and `report.error` say what went wrong, and pages committed
+   * before a failure stay committed. Concurrent calls share one run.
+   *
+   * @throws {ScannerError} `SCANNER_CLOSED`.
+   */
+  sync(options?: { signal?: AbortSignal }): Promise<SyncReport>;
   /** Marks a list entry or a content SHA-256 as a false positive; later verdicts exclude it and say so. */
   addFalsePositive(target: FalsePositiveTarget, options?: AddFalsePositiveOptions): Promise<FalsePositive>;
   /** Removes a false-positive record; resolves to false when there was none. */
@@ -122,6 +132,9 @@ export interface Scanner {
 /** Builds the list side; replaced in tests, otherwise {@link openBackend}. */
 export type BackendFactory = (options: ResolvedScannerOptions) => Promise<ScannerBackend>;
 
+/** How often false positives recorded by another process sharing the store are picked up. */
+const ALLOWLIST_RELOAD_MS = 1000;
+
 const HASHES_KEYS = ['md5', 'sha1', 'sha256', 'pdq', 'quality', 'vpdq'] as const;
 
 class ScannerImpl implements Scanner {
@@ -134,9 +147,10 @@ class ScannerImpl implements Scanner {
   readonly #image: ResolvedImageOptions;
   readonly #video: HashVideoOptions;
   readonly #counts = { match: 0, no_match: 0, unhashable: 0, errors: 0 };
+  #allowlistCheckedAt = performance.now();
   #closed = false;
   #closing: Promise<void> | undefined;
-  #syncing: Promise<unknown> | undefined;
+  #syncing: Promise<SyncReport> | undefined;
 
   constructor(o: ResolvedScannerOptions, backend: ScannerBackend, image: ResolvedImageOptions, video: HashVideoOptions) {
     this.#o = o;
@@ -194,7 +208,7 @@ class ScannerImpl implements Scanner {
     return runBatch(inputs, scan, concurrency, signal);
   }
 
-  sync(options: { signal?: AbortSignal } = {}): Promise<unknown> {
+  sync(options: { signal?: AbortSignal } = {}): Promise<SyncReport> {
     if (this.#closed) return Promise.reject(closedError());
     this.#syncing ??= this.#backend.sync({ signal: options.signal }).finally(() => {
       this.#syncing = undefined;
@@ -267,12 +281,22 @@ class ScannerImpl implements Scanner {
     }, bounded);
   }
 
+  /** Catches up with what another process committed to the same store: the list always, the allowlist each second. */
+  #refresh(): void {
+    this.#backend.refresh();
+    const now = performance.now();
+    if (now - this.#allowlistCheckedAt >= ALLOWLIST_RELOAD_MS) {
+      this.#allowlistCheckedAt = now;
+      this.#allowlist.reload();
+    }
+  }
+
   #generation(): string {
     return `${this.#backend.list.version}:${this.#allowlist.version}`;
   }
 
   #cached(operation: ScanOperation, sha256: string, start: number): Verdict | undefined {
-    this.#backend.refresh();
+    this.#refresh();
     const hit = this.#cache.get(operation, sha256, this.#generation());
     if (hit) hit.timing = { totalMs: performance.now() - start, hashMs: 0, matchMs: 0, cached: true };
     return hit;
@@ -354,7 +378,7 @@ class ScannerImpl implements Scanner {
     start: number,
     hashMs: number,
   ): Verdict {
-    this.#backend.refresh();
+    this.#refresh();
     const matchStart = performance.now();
     const request: JudgeRequest = { hashes, digestKinds };
     if (unusable) request.unusable = unusable;
