@@ -227,6 +227,42 @@ describe('false-positive allowlist', () => {
   });
 });
 
+describe('a store on disk', () => {
+  it('keeps the list and the false positives across restarts, and a scan-only scanner sharing it follows syncs', async () => {
+    const store = path.join(dir, 'lists.db');
+    const first = await listScanner({ store });
+    const report = await first.sync();
+    expect(report.ok).toBe(true);
+    await first.addFalsePositive({ sha256: (await hashImage(img.listed)).sha256 }, { note: 'reviewed' });
+    await first.close();
+
+    const reopened = await createScanner({ store }); // no lists configured: scan only, nothing synced
+    const original = server.records;
+    try {
+      const v = await reopened.matchImage(img.listed);
+      expect(v).toMatchObject({ kind: 'no_match', excluded: [{ reason: 'content', falsePositive: { note: 'reviewed' } }] });
+      expect(v.listVersion).toBe(report.version);
+      expect((await reopened.matchImage(await sharp(img.listed).jpeg({ quality: 80 }).toBuffer())).kind).toBe('match');
+
+      // Another process (here: another scanner on the same file) syncs a new entry; the scan-only one sees it.
+      const unrelatedPdq = (await hashImage(img.unrelated)).pdq.hash;
+      server.records = [...original, { id: 'tid-later', kind: 'image', fingerprints: { pdq: unrelatedPdq } }];
+      const syncer = await listScanner({ store });
+      try {
+        expect((await syncer.sync()).ok).toBe(true);
+      } finally {
+        await syncer.close();
+      }
+      const later = await reopened.matchImage(img.unrelated);
+      expect(later).toMatchObject({ kind: 'match', matches: [{ list: 'tid', entryId: 'tid-later', distance: 0 }] });
+      expect(later.listVersion).toBeGreaterThan(v.listVersion);
+    } finally {
+      server.records = original;
+      await reopened.close();
+    }
+  });
+});
+
 describe('repeat-content cache', () => {
   it('serves a repeated upload from the cache until the list changes', async () => {
     const own = await listScanner();
