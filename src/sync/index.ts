@@ -42,3 +42,11 @@ export type { SyncReport, SyncSourceReport, SkippedGroup, SyncFailure } from './
 export { SYNC_CHANNELS, type SyncPageEvent, type SyncDoneEvent, type SyncErrorEvent } from './syncer-diagnostics.js';
 export type { OrderedCheckpointSource } from './syncer-checkpoints.js';
 export { startSyncLoop, type SyncLoop, type SyncLoopOptions } from './loop.js';
+export {
+  loadSyncConfig,
+  parseSyncConfig,
+  createConfiguredSources,
+  type SyncConfig,
+  type SourceConfig,
+  type HttpSourceSettings,
+} from './config.js';

@@ -481,6 +481,37 @@ export class ListStore {
     );
   }
 
+  /**
+   * Every live entry (of one source, or all), ordered by source then key, read in pages of `pageSize` rows
+   * inside one read transaction: a consistent snapshot with bounded memory, and the consumer may await between
+   * items (e.g. for stdout to drain). Do not write through this same `ListStore` until the iteration ends.
+   */
+  *iterateEntries(options: { source?: string; pageSize?: number } = {}): Generator<{ source: string; key: string; entry: ListEntry }> {
+    const db = this.#live();
+    const pageSize = options.pageSize ?? 1000;
+    const bySource = options.source !== undefined;
+    const first = this.#stmt(`SELECT source, key, entry FROM entries WHERE entry IS NOT NULL${bySource ? ' AND source = ?' : ''} ORDER BY source, key LIMIT ?`);
+    const after = this.#stmt(
+      `SELECT source, key, entry FROM entries WHERE entry IS NOT NULL${bySource ? ' AND source = ?' : ''} AND (source, key) > (?, ?) ORDER BY source, key LIMIT ?`,
+    );
+    const own = !db.inTransaction;
+    if (own) db.exec('BEGIN');
+    try {
+      let last: { source: string; key: string } | undefined;
+      for (;;) {
+        const args: unknown[] = bySource ? [options.source] : [];
+        const rows = this.#read('read', () =>
+          (last ? after.all(...args, last.source, last.key, pageSize) : first.all(...args, pageSize)) as Array<{ source: string; key: string; entry: string }>,
+        );
+        for (const r of rows) yield { source: r.source, key: r.key, entry: parseJson(r.entry, this.path) as ListEntry };
+        if (rows.length < pageSize) return;
+        last = rows[rows.length - 1]!;
+      }
+    } finally {
+      if (own && this.#db?.inTransaction) this.#db.exec('COMMIT');
+    }
+  }
+
   /** One stored entry, or undefined. */
   getEntry(sourceId: string, key: string): ListEntry | undefined {
     return this.#read('read', () => {
