@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../errors.js';
 
 function isRunning(pid: number): boolean {
@@ -23,6 +24,7 @@ function isRunning(pid: number): boolean {
  */
 export function acquireLock(file: string): () => void {
   const lock = `${file}.lock`;
+  mkdirSync(path.dirname(lock), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o600);

@@ -59,6 +59,7 @@ export function createProgressReporter(stream: NodeJS.WritableStream, options: P
   const intervalMs = options.tty ? 100 : (options.intervalMs ?? 10_000);
   let last = 0;
   let drawn = false;
+  let printedDone = -1;
   return {
     update(progress) {
       const now = performance.now();
@@ -69,13 +70,14 @@ export function createProgressReporter(stream: NodeJS.WritableStream, options: P
         drawn = true;
       } else {
         stream.write(formatProgressLine(progress) + '\n');
+        printedDone = progress.done;
       }
     },
     finish(progress) {
       if (options.tty) {
         if (progress) stream.write(`\r\x1b[2K${formatProgressBar(progress)}\n`);
         else if (drawn) stream.write('\n');
-      } else if (progress) {
+      } else if (progress && progress.done !== printedDone) {
         stream.write(formatProgressLine(progress) + '\n');
       }
     },

@@ -55,7 +55,11 @@ export interface RescanOptions {
   sinceVersion?: number;
   /** Stops starting new files; files in flight finish and are recorded. */
   signal?: AbortSignal;
-  /** Called for every file judged in this run, in completion order. */
+  /**
+   * Called for every file judged in this run, in completion order, before the ledger records it. If it throws
+   * (the output is gone), the file is not recorded, no new file starts, and `runRescan` rejects with that error
+   * once the files in flight are done.
+   */
   onRecord?: (record: RescanRecord) => void;
   /** Called after every finished or skipped file. */
   onProgress?: (progress: RescanProgress) => void;
@@ -107,6 +111,7 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   let scanned = 0;
   let skipped = 0;
   const finished = new Set<string>();
+  let outputFailure: { error: unknown } | undefined;
 
   const progress = (): void => {
     if (!onProgress) return;
@@ -146,8 +151,14 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
     } catch (err) {
       record = recordFromError(target.display, target.kind, size, err);
     }
+    if (outputFailure) return;
     // Output first, then the ledger: a file is marked done only once its result has been written.
-    onRecord?.(record);
+    try {
+      onRecord?.(record);
+    } catch (error) {
+      outputFailure = { error };
+      return;
+    }
     ledger.set(target.path, { ...record, mtimeMs });
     scanned++;
     finished.add(target.path);
@@ -156,16 +167,18 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   };
 
   const queue = new PQueue({ concurrency });
+  const stopped = () => signal?.aborted === true || outputFailure !== undefined;
   for (const target of targets) {
-    if (signal?.aborted) break;
+    if (stopped()) break;
     await queue.onSizeLessThan(concurrency * 2);
-    if (signal?.aborted) break;
+    if (stopped()) break;
     void queue.add(async () => {
-      if (!signal?.aborted) await judge(target);
+      if (!stopped()) await judge(target);
     });
   }
   await queue.onIdle();
   ledger.flush();
+  if (outputFailure) throw outputFailure.error;
 
   const records: RescanRecord[] = [];
   for (const target of targets) {

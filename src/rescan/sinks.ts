@@ -35,13 +35,26 @@ export function fileSink(file: string, append: boolean): LineSink {
   };
 }
 
-/** Writes to a stream (the CLI's stdout). */
-export function streamSink(stream: NodeJS.WritableStream): LineSink {
+/**
+ * Writes to a stream (the CLI's stdout). When the reader goes away (`| head`, a closed pipe: EPIPE), `onBroken`
+ * is called once and later writes throw, which stops the rescan.
+ */
+export function streamSink(stream: NodeJS.WritableStream, onBroken: (err: Error) => void): LineSink {
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    if (broken) return;
+    broken = err;
+    onBroken(err);
+  };
+  stream.on('error', onError);
   return {
     appending: false,
     write(text) {
+      if (broken) throw broken;
       stream.write(text);
     },
-    close() {},
+    close() {
+      stream.off('error', onError);
+    },
   };
 }

@@ -174,7 +174,12 @@ export const rescanCommand: CliCommand = {
       const resuming = ledger.size > 0;
       const { targets, ignored } = await collectTargets(inputs, io.cwd);
 
-      sink = values.output === undefined ? streamSink(io.stdout) : fileSink(path.resolve(io.cwd, values.output), resuming);
+      const controller = new AbortController();
+      let interrupted: NodeJS.Signals | undefined;
+      sink =
+        values.output === undefined
+          ? streamSink(io.stdout, () => controller.abort())
+          : fileSink(path.resolve(io.cwd, values.output), resuming);
       if (format === 'csv' && !sink.appending) sink.write(csvHeader());
       const out = sink;
 
@@ -182,13 +187,11 @@ export const rescanCommand: CliCommand = {
       const mode = progressMode === 'auto' ? (tty ? 'bar' : 'lines') : progressMode;
       if (mode !== 'none') reporter = createProgressReporter(io.stderr, { tty: mode === 'bar', intervalMs: progressInterval * 1000 });
       io.stderr.write(
-        `tidscan rescan: ${targets.length} files${ignored > 0 ? ` (${ignored} other files ignored)` : ''}, list version ` +
+        `tidscan rescan: ${targets.length} files${ignored > 0 ? ` (${ignored} other file${ignored === 1 ? '' : 's'} ignored)` : ''}, list version ` +
           `${listVersion}${sinceVersion !== undefined ? `, rescanning what was judged before version ${sinceVersion}` : ''}; ` +
           `checkpoint ${checkpoint}${resuming ? ` (resuming: ${ledger.size} files recorded)` : ''}\n`,
       );
 
-      const controller = new AbortController();
-      let interrupted: NodeJS.Signals | undefined;
       removeHandlers = installSignalHandlers(
         (signal) => {
           interrupted = signal;
