@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { MediaError, ScannerError, VideoError, isTidscanError } from '../errors.js';
+import { MediaError, ScannerError, isTidscanError } from '../errors.js';
 import { normalizeHex } from '../hash/hex.js';
 import { PDQ_MIN_HASHABLE_DIM } from '../hash/pdq-constants.js';
 import { digestBytes } from '../media/digest.js';
@@ -452,10 +452,10 @@ function imageHashes(image: ImageHash): { hashes: ComputedHashes; unusable?: Unu
 
 /** Video failures that mean "valid file, nothing to hash" become an `unhashable` verdict instead of an error. */
 function unhashableVideo(error: unknown): Unusable | undefined {
-  if (!(error instanceof VideoError) && !isTidscanError(error)) return undefined;
-  const { code, message } = error as VideoError;
+  if (!isTidscanError(error)) return undefined;
+  const { code, message } = error;
   if (code === 'NO_VIDEO_STREAM') return { reason: 'no_video_stream', message };
-  if ((code as string) === 'VIDEO_TOO_SMALL') return { reason: 'too_small', message };
+  if (code === 'VIDEO_TOO_SMALL') return { reason: 'too_small', message };
   return undefined;
 }
 

@@ -4,6 +4,8 @@
  * @module
  */
 import type { DihedralName } from '../hash/dihedral.js';
+import type { HashImageOptions } from '../media/image-options.js';
+import type { HashVideoOptions } from '../media/video-options.js';
 import type { EntryKind, HashListSource } from '../sync/types.js';
 
 /** Which scanner method produced a verdict (also the `operation` of diagnostics events). */
@@ -315,10 +317,18 @@ export interface ScannerOptions {
    * @default 10000
    */
   cacheSize?: number;
-  /** Options passed to image hashing (media limits: input bytes, pixels, timeout). */
-  image?: Record<string, unknown>;
-  /** Options passed to video hashing (ffmpeg path, seconds per hash, time and size limits). */
-  video?: Record<string, unknown>;
+  /**
+   * Passed to image hashing: `maxInputBytes`, `limitInputPixels`, `timeoutMs`, `failOn`, `formats`, `resize`
+   * (see `HashImageOptions`; `dihedral` is the scanner's own option, `signal` is per call).
+   * @default the image hashing defaults
+   */
+  image?: Omit<HashImageOptions, 'dihedral' | 'signal'>;
+  /**
+   * Passed to video hashing: `secondsPerHash`, ffmpeg location, `maxInputBytes`, `maxDurationSec`, `maxFrames`,
+   * `maxPixels`, `timeoutMs`, `allowedContainers`, `tempDir` (see `HashVideoOptions`; `signal` is per call).
+   * @default the video hashing defaults (one frame hash per second)
+   */
+  video?: Omit<HashVideoOptions, 'signal'>;
 }
 
 /** Options for `matchMany`. */

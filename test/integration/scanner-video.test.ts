@@ -157,6 +157,14 @@ describe('matchVideo', () => {
     expect(v.hashes.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
+  it('calls a video smaller than 5 pixels a side unhashable (too small)', async () => {
+    const tiny = path.join(dir, 'tiny.mp4');
+    await encodeFrames(Array<Buffer>(10).fill(Buffer.alloc(4 * 4 * 3, 90)), tiny, { ffmpeg: 'ffmpeg', width: 4, height: 4, fps: FPS });
+    const v = await scanner.matchVideo(tiny);
+    expect(v).toMatchObject({ kind: 'unhashable', reason: 'too_small' });
+    expect(v.hashes.sha256).toMatch(/^[0-9a-f]{64}$/); // read for the cache before decoding
+  });
+
   it('rejects bad input with the video error hashVideo gives, unchanged', async () => {
     for (const input of [Buffer.from('definitely not a video'), path.join(dir, 'missing.mp4')]) {
       const direct = await hashVideo(input).then(
