@@ -1,7 +1,7 @@
 /**
- * Opening a scanner for `tidscan match` and `tidscan rescan`: the store (flag, then `TIDSCAN_STORE`), thresholds
- * from flags, and refusals that keep a misconfiguration from passing as "no match" (a missing store file, an empty
- * list).
+ * Opening a scanner for `tidscan match` and `tidscan rescan`: the store (found the way `tidscan sync` finds it),
+ * thresholds from flags, and refusals that keep a misconfiguration from passing as "no match" (a missing store
+ * file, an empty list).
  *
  * @module
  * @internal
@@ -10,12 +10,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { createScanner, type Scanner } from '../scanner/index.js';
+import { loadSyncConfig } from '../sync/config.js';
 import type { ScannerOptions } from '../scanner/types.js';
 import { integerFlag } from './cli-flags.js';
 
 /** `parseArgs` option specs of the scanner flags. */
 export const SCANNER_FLAG_OPTIONS = {
   store: { type: 'string' },
+  config: { type: 'string' },
   'max-distance': { type: 'string' },
   'min-quality': { type: 'string' },
   dihedral: { type: 'boolean' },
@@ -24,41 +26,57 @@ export const SCANNER_FLAG_OPTIONS = {
 
 /** The `--help` block for the scanner flags. */
 export const SCANNER_FLAG_USAGE = `Scanner options:
-  --store PATH         the SQLite list store that \`tidscan sync\` fills (default: $TIDSCAN_STORE)
+  --store PATH         the SQLite list store that \`tidscan sync\` fills
+  --config FILE        the sync config file; its "store" is used (see \`tidscan sync --help\`)
   --max-distance N     PDQ matches need a Hamming distance <= N, 0-256 (default 31)
   --min-quality N      ignore PDQ hashes with quality < N, 0-100 (default 50)
   --dihedral           also match rotated and mirrored copies (8 PDQ variants; default off)
   --concurrency N      files decoded at the same time (default: number of CPUs)
 
 Environment:
-  TIDSCAN_STORE        default for --store
+  TIDSCAN_CONFIG       config file when --config is absent
+  TIDSCAN_STORE        store path; overrides the config file's "store" (as for tidscan sync)
   FFMPEG_PATH, FFPROBE_PATH   ffmpeg binaries for videos (default: from PATH)`;
 
 /** Parsed scanner flags. */
 export interface ScannerFlagValues {
   store?: string | undefined;
+  config?: string | undefined;
   'max-distance'?: string | undefined;
   'min-quality'?: string | undefined;
   dihedral?: boolean | undefined;
   concurrency?: string | undefined;
 }
 
-/** Turns flags and environment into `createScanner` options (throws `UsageError` for bad values). */
-export function scannerOptionsFromFlags(values: ScannerFlagValues, env: NodeJS.ProcessEnv, cwd: string): ScannerOptions & { store: string } {
-  const store = values.store ?? env.TIDSCAN_STORE;
-  if (store === undefined || store === '') {
-    throw new ConfigError(
-      'CONFIG_NOT_FOUND',
-      'No list store given: pass --store PATH or set TIDSCAN_STORE (the SQLite file `tidscan sync` writes)',
-    );
+/**
+ * The store path, found as `tidscan sync` finds it: `--store`, else the config file's `store` (`--config` or
+ * `TIDSCAN_CONFIG`; `TIDSCAN_STORE` overrides it), else `TIDSCAN_STORE`.
+ *
+ * @throws {ConfigError} `CONFIG_NOT_FOUND` when none of them names a store, or the config file is unreadable.
+ */
+export function resolveStorePath(values: ScannerFlagValues, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (values.store !== undefined && values.store !== '') return path.resolve(cwd, values.store);
+  const configFile = values.config ?? env.TIDSCAN_CONFIG;
+  if (configFile !== undefined && configFile !== '') {
+    const config = loadSyncConfig(configFile, { env, cwd });
+    if (config.store !== '') return config.store;
   }
-  const options: ScannerOptions & { store: string } = { store: path.resolve(cwd, store) };
+  if (env.TIDSCAN_STORE) return path.resolve(cwd, env.TIDSCAN_STORE);
+  throw new ConfigError(
+    'CONFIG_NOT_FOUND',
+    'No list store given: pass --store PATH or --config FILE, or set TIDSCAN_STORE (the SQLite file `tidscan sync` writes)',
+  );
+}
+
+/** Turns flags and environment into `createScanner` options (bad values throw `UsageError` before anything else). */
+export function scannerOptionsFromFlags(values: ScannerFlagValues, env: NodeJS.ProcessEnv, cwd: string): ScannerOptions & { store: string } {
   const maxDistance = integerFlag('max-distance', values['max-distance'], 0, 256);
-  if (maxDistance !== undefined) options.maxDistance = maxDistance;
   const minQuality = integerFlag('min-quality', values['min-quality'], 0, 100);
+  const concurrency = integerFlag('concurrency', values.concurrency, 1, 1024);
+  const options: ScannerOptions & { store: string } = { store: resolveStorePath(values, env, cwd) };
+  if (maxDistance !== undefined) options.maxDistance = maxDistance;
   if (minQuality !== undefined) options.minQuality = minQuality;
   if (values.dihedral) options.dihedral = true;
-  const concurrency = integerFlag('concurrency', values.concurrency, 1, 1024);
   if (concurrency !== undefined) options.concurrency = concurrency;
   return options;
 }
