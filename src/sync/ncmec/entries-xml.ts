@@ -55,9 +55,10 @@ interface RecordState {
   timestamp?: string;
   classification?: string;
   fingerprints: Record<string, string>;
-  links: Array<{ type: string; href: string }>;
-  feedback: NcmecFeedbackRecord[];
-  problems: string[];
+  // Allocated on first use: most records have none of these.
+  links?: Array<{ type: string; href: string }>;
+  feedback?: NcmecFeedbackRecord[];
+  problems?: string[];
 }
 
 const localNames = new Map<string, string>();
@@ -93,11 +94,14 @@ function finish(record: RecordState, sourceId: string): { update?: ListUpdate; s
   if (!id) return { skipped: { reason: `${where}: missing <id>` } };
   if (!memberId) return { skipped: { reason: `${where} ${JSON.stringify(id)}: missing <member id="...">` } };
   const key = `${memberId}-${id}`;
-  if (record.problems.length > 0) return { skipped: { key, reason: `${where}: ${record.problems.join('; ')}` } };
+  if (record.problems) return { skipped: { key, reason: `${where}: ${record.problems.join('; ')}` } };
   if (record.deleted) return { update: { key, entry: null } };
 
   const fingerprints: Fingerprints = {};
-  for (const [name, value] of Object.entries(record.fingerprints)) {
+  let count = 0;
+  for (const name in record.fingerprints) {
+    const value = record.fingerprints[name]!;
+    count++;
     if (HEX_FINGERPRINTS.has(name)) {
       const bytes = HASH_BYTES[name as keyof typeof HASH_BYTES];
       if (!isHexOfLength(value, bytes)) {
@@ -110,18 +114,18 @@ function finish(record: RecordState, sourceId: string): { update?: ListUpdate; s
       fingerprints[name] = value;
     }
   }
-  if (Object.keys(fingerprints).length === 0 && record.links.length === 0) {
+  if (count === 0 && !record.links) {
     return { skipped: { key, reason: `${where}: no fingerprints` } };
   }
   const entry: ListEntry = { source: sourceId, id, kind: record.kind, fingerprints };
   entry.member = record.memberName ? { id: memberId, name: record.memberName } : { id: memberId };
   if (record.classification) entry.classification = record.classification;
-  if (record.links.length > 0) entry.links = record.links;
+  if (record.links) entry.links = record.links;
   if (record.timestamp) {
     const iso = normalizeTimestamp(record.timestamp);
     if (iso) entry.timestamp = iso;
   }
-  if (record.feedback.length > 0) entry.metadata = { feedback: record.feedback };
+  if (record.feedback) entry.metadata = { feedback: record.feedback };
   return { update: { key, entry } };
 }
 
@@ -166,7 +170,7 @@ export async function parseEntriesPage(
       // queryResult > images|videos > record
       const kind = RECORD_KIND[name];
       if (kind && depth === 2 && (stack[0] === 'images' || stack[0] === 'videos')) {
-        record = { tag: tag.name, ...kind, index: ++recordCount, fingerprints: {}, links: [], feedback: [], problems: [] };
+        record = { tag: tag.name, kind: kind.kind, deleted: kind.deleted, index: ++recordCount, fingerprints: {} };
         recordDepth = depth;
       }
       return;
@@ -184,7 +188,7 @@ export async function parseEntriesPage(
       const stamp = tag.attributes.lastUpdateTimestamp;
       if (typeof type === 'string') feedback.type = type;
       if (typeof stamp === 'string') feedback.lastUpdateTimestamp = stamp;
-      record.feedback.push(feedback);
+      (record.feedback ??= []).push(feedback);
     } else if (feedback && name === 'reason') {
       const { guid, name: reasonName, type } = tag.attributes;
       if (typeof guid === 'string') {
@@ -234,10 +238,10 @@ export async function parseEntriesPage(
       else if (name === 'classification') record.classification = value || undefined;
     } else if (parent === 'fingerprints' && depth === recordDepth + 2) {
       if (value) {
-        if (record.fingerprints[name] !== undefined) record.problems.push(`duplicate <${name}> fingerprint`);
+        if (record.fingerprints[name] !== undefined) (record.problems ??= []).push(`duplicate <${name}> fingerprint`);
         record.fingerprints[name] = value;
       } else if (fingerprintHref) {
-        record.links.push({ type: name, href: fingerprintHref });
+        (record.links ??= []).push({ type: name, href: fingerprintHref });
       }
       fingerprintHref = undefined;
     } else if (feedback && name === 'member') {
