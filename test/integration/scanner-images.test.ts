@@ -1,6 +1,7 @@
 /**
  * End to end through the facade: a list synced over loopback HTTP, real sharp decoding, real verdicts.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -375,5 +376,23 @@ describe('diagnostics channels', () => {
     };
     expect(bytesIn(matches)).toBe(false);
     expect(bytesIn(errors.map(({ error: _e, ...rest }) => rest))).toBe(false);
+  });
+
+  it("run subscribers in the caller's async context, so an audit line can carry the upload id", async () => {
+    const small = await listScanner({ concurrency: 1, cacheSize: 0 });
+    const upload = new AsyncLocalStorage<{ uploadId: string }>();
+    const seen: Array<[string | undefined, string | undefined]> = [];
+    const onMatch = (m: unknown): void => void seen.push([upload.getStore()?.uploadId, (m as ScanMatchEvent).verdict.hashes.sha256]);
+    subscribe('tidscan:match', onMatch);
+    try {
+      const inputs = { a: img.listed, b: img.unrelated, c: img.other }; // queued behind each other (one slot)
+      const verdicts = await Promise.all(
+        Object.entries(inputs).map(([uploadId, bytes]) => upload.run({ uploadId }, () => small.matchImage(bytes))),
+      );
+      expect(new Map(seen)).toEqual(new Map(Object.keys(inputs).map((id, i) => [id, verdicts[i]!.hashes.sha256])));
+    } finally {
+      unsubscribe('tidscan:match', onMatch);
+      await small.close();
+    }
   });
 });
