@@ -252,8 +252,16 @@ function prepareConnection(db: Db, path: string, readonly: boolean, migrations: 
     const from = db.pragma('user_version', { simple: true }) as number;
     for (let v = from; v < target; v++) {
       const step = migrations[v]!;
-      if (step.from !== v) throw new Error(`Migration ${v} is declared as from ${step.from}`);
-      step.up(db);
+      try {
+        if (step.from !== v) throw new Error(`migration ${v} is declared as from ${step.from}`);
+        step.up(db);
+      } catch (err) {
+        throw new StoreError(
+          'STORE_OPEN_FAILED',
+          `Cannot migrate the list store ${path} from schema version ${v} (${step.description}): ${(err as Error).message}`,
+          { cause: err, details: { path, schemaVersion: v } },
+        );
+      }
     }
     db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
     db.pragma(`user_version = ${target}`);
