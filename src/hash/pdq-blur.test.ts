@@ -66,6 +66,21 @@ describe('streaming blur and decimation (JS and WebAssembly SIMD)', () => {
     }
   });
 
+  it('stays exact after an image large enough to make the SIMD path drop and rebuild its memory', () => {
+    // 1000000 x 5: the per-row buffers (luma quad, ring, sums) take about 72 MB, over the 64 MB the instance keeps.
+    const [width, height] = [1_000_000, 5];
+    const tall = new Uint8Array(width * height);
+    for (let i = 0; i < tall.length; i++) tall[i] = (i * 31 + (i >> 9)) & 0xff;
+    const before = pdqKernels();
+    const simd = blurDecimateWasm(pdqLumaSource(tall, width, height, 1, 'full'))!;
+    expect(sameBits(simd, referenceBlurDecimate(referenceLuma(tall, width, height, 1), height, width, false))).toBe(true);
+    expect(pdqKernels()).not.toBe(before);
+    const pixels = Uint8Array.from({ length: 300 * 200 * 3 }, (_, i) => (i * 7) & 0xff);
+    const literal = referenceBlurDecimate(referenceLuma(pixels, 300, 200, 3), 200, 300, false);
+    expect(sameBits(blurDecimateWasm(pdqLumaSource(pixels, 300, 200, 3, 'full'))!, literal)).toBe(true);
+    expect(pdqKernels()!.memory.buffer.byteLength).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('equals the reference on extreme aspect ratios and large windows', () => {
     for (const [width, height] of [
       [1, 700],

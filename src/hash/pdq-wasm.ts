@@ -13,6 +13,8 @@ import { type PdqKernels, assemblePdqKernels } from './pdq-wasm-kernels.js';
 
 const f = Math.fround;
 const PAGE = 65536;
+/** Largest WebAssembly memory kept between calls (a 12 MP photo needs about 2 MB). */
+const RETAINED_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /** The slice of the global `WebAssembly` API used here (browsers and Node both have it). */
 interface WasmApi {
@@ -35,7 +37,7 @@ export function pdqKernels(): PdqKernels | null {
   try {
     const bytes = assemblePdqKernels();
     const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    kernels = wasm && wasm.validate(bytes) ? (new wasm.Instance(new wasm.Module(bytes)).exports as PdqKernels) : null;
+    kernels = wasm && wasm.validate(bytes) ? ({ ...(new wasm.Instance(new wasm.Module(bytes)).exports as PdqKernels) }) : null;
   } catch {
     kernels = null;
   }
@@ -162,7 +164,9 @@ export function blurDecimateWasm(src: LumaSource): Float32Array | null {
   }
 
   // Second column pass over the 64 kept columns, keeping only the 64 sampled rows (JS: rows x 64 values).
-  const midValues = new Float32Array(memory.buffer, mid, rows * PDQ_DECIMATED);
+  const midValues = new Float32Array(memory.buffer, mid, rows * PDQ_DECIMATED).slice();
+  // Memory never shrinks; after an unusually large image, let the instance go and build a fresh one next time.
+  if (memory.buffer.byteLength > RETAINED_MEMORY_BYTES) kernels = undefined;
   const sampleRows = decimationIndices(rows);
   const out = new Float32Array(PDQ_DECIMATED * PDQ_DECIMATED);
   const column = new Float32Array(rows);

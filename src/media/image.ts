@@ -34,6 +34,9 @@ export interface ImageHash extends Digests {
   format: ImageFormat;
 }
 
+/** Longest side accepted, in pixels (the JPEG maximum). */
+export const MAX_IMAGE_SIDE = 65_535;
+
 type SharpFactory = (input?: Buffer, options?: SharpOptions) => Sharp;
 let sharpModule: Promise<SharpFactory> | undefined;
 
@@ -121,6 +124,13 @@ async function decodeAndHash(bytes: Buffer, format: ImageFormat, options: Resolv
   }
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
+  // Hashing buffers grow with each side, so a 20000000 x 5 strip within the pixel limit could still demand
+  // gigabytes. No camera or JPEG exceeds 65535 px on a side.
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    throw new MediaError('TOO_MANY_PIXELS', `Image is ${width}x${height}; sides above ${MAX_IMAGE_SIDE} px are not accepted`, {
+      details: { width, height, maxSide: MAX_IMAGE_SIDE },
+    });
+  }
   if (width * height > options.limitInputPixels) {
     throw new MediaError(
       'TOO_MANY_PIXELS',

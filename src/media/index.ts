@@ -1,5 +1,5 @@
 // Public surface of src/media (re-exported by src/index.ts). Keep names unique across areas.
-export { hashImage, hashImageResolved, type ImageHash } from './image.js';
+export { hashImage, hashImageResolved, MAX_IMAGE_SIDE, type ImageHash } from './image.js';
 export {
   resolveImageOptions,
   IMAGE_DEFAULTS,

@@ -61,6 +61,12 @@ describe('decompression bombs and lying headers', () => {
     expect(await codeOf(hashImage(jpegClaimingSize(jpeg, 65_000, 65_000)))).toBe('TOO_MANY_PIXELS');
   });
 
+  it('refuses a side longer than 65535 px even within the pixel limit (hashing buffers grow per side)', async () => {
+    const err = await hashImage(zeroPng(70_000, 10, 1)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TOO_MANY_PIXELS', details: { width: 70_000, height: 10, maxSide: 65_535 } });
+    expect(await codeOf(hashImage(zeroPng(10, 70_000, 1)))).toBe('TOO_MANY_PIXELS');
+  });
+
   it('honours a lower limitInputPixels, with the size in the error details', async () => {
     const err = await hashImage(zeroPng(2_000, 1_000), { limitInputPixels: 1_000_000 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TOO_MANY_PIXELS', details: { width: 2000, height: 1000, limitInputPixels: 1_000_000 } });
