@@ -7,11 +7,9 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { MediaError, ScannerError, isTidscanError } from '../errors.js';
 import { normalizeHex } from '../hash/hex.js';
 import { PDQ_MIN_HASHABLE_DIM } from '../hash/pdq-constants.js';
-import { digestBytes } from '../media/digest.js';
 import { type ImageHash, hashImageResolved } from '../media/image.js';
 import { type HashImageOptions, type ResolvedImageOptions, resolveImageOptions } from '../media/image-options.js';
 import { type MediaInput, readMediaInput } from '../media/read-input.js';
@@ -24,6 +22,7 @@ import type { EntryKind } from '../sync/types.js';
 import { type AddFalsePositiveOptions, Allowlist } from './allowlist.js';
 import type { ScannerBackend } from './backend.js';
 import { type MatchManyResult, runBatch } from './batch.js';
+import { digestsInSlices, sha256InSlices } from './content-digest.js';
 import { publishError, publishMatch } from './diagnostics.js';
 import { type JudgeRequest, type JudgeSettings, type Unusable, judge } from './judge.js';
 import { type ResolvedScannerOptions, resolveScannerOptions } from './options.js';
@@ -306,7 +305,7 @@ class ScannerImpl implements Scanner {
     const start = performance.now();
     const signal = callSignal(call);
     if (input instanceof Uint8Array && this.#cache.enabled) {
-      const hit = this.#cached('image', sha256Of(input), start);
+      const hit = this.#cached('image', await sha256InSlices(input), start);
       if (hit) return hit;
     }
     return this.#inSlot(async () => {
@@ -316,7 +315,7 @@ class ScannerImpl implements Scanner {
       // cache can be asked before decoding.
       const bytes = input instanceof Uint8Array ? input : await readWithin(input, this.#image, signal);
       if (!(input instanceof Uint8Array) && this.#cache.enabled) {
-        const hit = this.#cached('image', sha256Of(bytes), start);
+        const hit = this.#cached('image', await sha256InSlices(bytes), start);
         if (hit) return hit;
       }
       const remaining = Math.max(1, Math.round(budget - (performance.now() - hashStart)));
@@ -334,9 +333,9 @@ class ScannerImpl implements Scanner {
     const start = performance.now();
     const signal = callSignal(call);
     let known: ComputedHashes | undefined;
-    if (input instanceof Uint8Array) {
-      known = digestBytes(input);
-      const hit = this.#cache.enabled ? this.#cached('video', known.sha256!, start) : undefined;
+    if (input instanceof Uint8Array && this.#cache.enabled) {
+      known = await digestsInSlices(input);
+      const hit = this.#cached('video', known.sha256!, start);
       if (hit) return hit;
     }
     return this.#inSlot(async () => {
@@ -352,6 +351,8 @@ class ScannerImpl implements Scanner {
       } catch (error) {
         const unusable = unhashableVideo(error);
         if (!unusable) throw error;
+        // hashVideo reports no digests when it fails; bytes we hold are digested here (paths were, for the cache).
+        if (known === undefined && input instanceof Uint8Array) known = await digestsInSlices(input);
         return this.#judge('video', { ...known }, ['video'], unusable, undefined, start, performance.now() - hashStart);
       }
       const hashMs = performance.now() - hashStart;
@@ -426,10 +427,6 @@ async function readWithin(input: MediaInput, image: ResolvedImageOptions, signal
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sha256Of(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The verdict hashes of an image, and why its PDQ cannot be used (too small: PDQ is undefined below 5 px). */
