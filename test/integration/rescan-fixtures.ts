@@ -107,7 +107,7 @@ export { path };
  */
 export async function runMainInProcess(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer } = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   const { PassThrough } = await import('node:stream');
   const { main } = await import('../../src/cli/main.js');
@@ -118,7 +118,7 @@ export async function runMainInProcess(
   stdout.on('data', (b: Buffer) => out.push(b));
   stderr.on('data', (b: Buffer) => err.push(b));
   const stdin = new PassThrough();
-  stdin.end();
+  stdin.end(options.input ?? '');
   const status = await main(args, { stdout, stderr, stdin, env: { ...process.env, ...options.env }, cwd: options.cwd ?? REPO_ROOT });
   return { status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
