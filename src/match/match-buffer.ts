@@ -36,8 +36,8 @@ export class MatchBuffer {
   /** The collected hits sorted by distance, then id. */
   finish(): IndexMatch[] {
     const n = this.#count;
-    const keys = this.#keys.subarray(0, n);
-    keys.sort();
+    if (n === 0) return [];
+    const keys = n === 1 ? this.#keys : this.#keys.subarray(0, n).sort();
     const out: IndexMatch[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;

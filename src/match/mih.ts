@@ -193,6 +193,11 @@ export class MihIndex implements HashIndex {
   #qsub = new Int32Array(32);
   #radius = new Int32Array(32);
   #hits = new MatchBuffer();
+  #bounds = new Uint32Array(0);
+  #cand = new Int32Array(0);
+  #candTable = new Uint8Array(0);
+  /** Keeps the prefetch loads observable so the JIT cannot drop them. */
+  #sink = 0;
   #rebuilds = 0;
 
   /** @throws {RangeError | TypeError} for invalid options. */
@@ -372,42 +377,116 @@ export class MihIndex implements HashIndex {
       radius[t] = t <= a ? k : k - 1;
       qsub[t] = substringOf(g, this.#query, 0, t);
     }
-    const stage = firstStageWords(r);
+    if (g.hashed) {
+      for (let t = 0; t < m; t++) {
+        if (radius[t]! >= 0) this.#probeHashed(t, this.#tables[t]!, t <= a ? wide : narrow, r);
+      }
+      return true;
+    }
+    const candidates = this.#gatherDirect(a, wide, narrow);
+    this.#verifyCandidates(candidates, r);
     for (let t = 0; t < m; t++) {
-      if (radius[t]! < 0) continue;
-      const masks = t <= a ? wide : narrow;
       const table = this.#tables[t]!;
-      if (g.hashed) this.#probeHashed(t, table, masks, r);
-      else this.#probeDirect(t, table, masks, r, stage);
+      if (radius[t]! >= 0 && table.deltaCount > 0) this.#probeDelta(t, table, t <= a ? wide : narrow, r);
     }
     return true;
   }
 
   /**
-   * Probes one directly addressed table (bucket = substring). The first verification stage sums whole words
-   * without branching, so its one branch is almost always "reject" and the CPU keeps several slab cache misses in
-   * flight; a per-word early exit mispredicts about half the time at r = 31 and serialises them.
+   * Collects the CSR candidates of every directly addressed table into `#cand` (slot) and `#candTable`, in two
+   * passes so that independent loads overlap: first every probed bucket's bounds, then the slots. Returns the
+   * number of candidates.
    */
-  #probeDirect(t: number, table: SubTable, masks: Int32Array, r: number, stage: number): void {
+  #gatherDirect(a: number, wide: Int32Array, narrow: Int32Array): number {
+    const m = this.#g.tables;
+    const radius = this.#radius;
+    const qsub = this.#qsub;
+    let probes = 0;
+    for (let t = 0; t < m; t++) if (radius[t]! >= 0) probes += (t <= a ? wide : narrow).length;
+    if (this.#bounds.length < probes * 2) this.#bounds = new Uint32Array(probes * 2);
+    const bounds = this.#bounds;
+    let p = 0;
+    let total = 0;
+    for (let t = 0; t < m; t++) {
+      if (radius[t]! < 0) continue;
+      const masks = t <= a ? wide : narrow;
+      const offsets = this.#tables[t]!.offsets;
+      const qs = qsub[t]!;
+      for (let i = 0; i < masks.length; i++, p += 2) {
+        const v = qs ^ masks[i]!;
+        const lo = offsets[v]!;
+        const hi = offsets[v + 1]!;
+        bounds[p] = lo;
+        bounds[p + 1] = hi;
+        total += hi - lo;
+      }
+    }
+    if (this.#cand.length < total) {
+      this.#cand = new Int32Array(nextCapacity(this.#cand.length, total));
+      this.#candTable = new Uint8Array(this.#cand.length);
+    }
+    const cand = this.#cand;
+    const candTable = this.#candTable;
+    // Touch each bucket's first entry so those misses overlap before the copy loop's unpredictable trip counts.
+    let sink = 0;
+    p = 0;
+    for (let t = 0; t < m; t++) {
+      if (radius[t]! < 0) continue;
+      const count = (t <= a ? wide : narrow).length;
+      const entries = this.#tables[t]!.entries;
+      for (let i = 0; i < count; i++, p += 2) sink ^= entries[bounds[p]!]!;
+    }
+    this.#sink = sink;
+    let n = 0;
+    p = 0;
+    for (let t = 0; t < m; t++) {
+      if (radius[t]! < 0) continue;
+      const count = (t <= a ? wide : narrow).length;
+      const entries = this.#tables[t]!.entries;
+      for (let i = 0; i < count; i++, p += 2) {
+        const hi = bounds[p + 1]!;
+        for (let e = bounds[p]!; e < hi; e++) {
+          cand[n] = entries[e]!;
+          candTable[n++] = t;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Verifies gathered candidates in blocks: a tight first loop touches each candidate's slab line (independent
+   * loads the CPU overlaps, a software prefetch), then the check sums whole words without branching, so its one
+   * branch is almost always "reject". A per-word early exit would mispredict about half the time at r = 31.
+   */
+  #verifyCandidates(n: number, r: number): void {
+    const cand = this.#cand;
+    const candTable = this.#candTable;
+    const words = this.#words;
     const q = this.#query;
     const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!;
-    const words = this.#words;
-    const offsets = table.offsets;
-    const entries = table.entries;
-    const qs = this.#qsub[t]!;
-    for (let i = 0; i < masks.length; i++) {
-      const v = qs ^ masks[i]!;
-      const end = offsets[v + 1]!;
-      for (let e = offsets[v]!; e < end; e++) {
-        const s = entries[e]!;
-        const o = s << 3;
+    const stage = firstStageWords(r);
+    let sink = 0;
+    for (let base = 0; base < n; base += PREFETCH_BLOCK) {
+      const stop = Math.min(n, base + PREFETCH_BLOCK);
+      for (let i = base; i < stop; i++) sink ^= words[cand[i]! << 3]!;
+      for (let i = base; i < stop; i++) {
+        const o = cand[i]! << 3;
         let d = popcount(words[o]! ^ q0);
         if (stage >= 2) d += popcount(words[o + 1]! ^ q1);
         if (stage >= 4) d += popcount(words[o + 2]! ^ q2) + popcount(words[o + 3]! ^ q3);
-        if (d <= r) this.#verify(s, t, r);
+        if (d <= r) this.#verify(cand[i]!, candTable[i]!, r);
       }
-      if (table.deltaCount > 0) {
-        for (let c = table.deltaHead![v]!; c !== NONE; c = table.deltaNext[c]!) this.#verify(table.deltaSlot[c]!, t, r);
+    }
+    this.#sink = sink;
+  }
+
+  /** Walks the delta chains of one directly addressed table. */
+  #probeDelta(t: number, table: SubTable, masks: Int32Array, r: number): void {
+    const qs = this.#qsub[t]!;
+    for (let i = 0; i < masks.length; i++) {
+      for (let c = table.deltaHead![qs ^ masks[i]!]!; c !== NONE; c = table.deltaNext[c]!) {
+        this.#verify(table.deltaSlot[c]!, t, r);
       }
     }
   }
@@ -595,6 +674,9 @@ export class MihIndex implements HashIndex {
     this.#roundLeft = this.#g.tables;
   }
 }
+
+/** Candidates whose slab lines are touched before any of them is checked. */
+const PREFETCH_BLOCK = 64;
 
 /** Sequential scan steps that cost as much as one random candidate check (measured; see bench/index.ts). */
 export const SCAN_VS_CANDIDATE = 8;
