@@ -1,5 +1,5 @@
 /**
- * Image hashing benchmark: `npm run bench:hash [-- --rounds N] [-- --json]`.
+ * Image hashing benchmark: `npm run bench:hash [-- --rounds N] [--json] [--no-simd]`.
  *
  * Over the image vectors in ../shared/vectors, measures in the same run and on the same in-memory bytes:
  * - sharp decode-only: the decode hashImage performs (same options, raw RGB output), the floor;
@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { pdqFromPixels } from '../src/hash/pdq.js';
-import { pdqSimdAvailable } from '../src/hash/pdq-wasm.js';
+import { pdqSimdAvailable, setPdqWasmEnabled } from '../src/hash/pdq-wasm.js';
 import { hashImage } from '../src/media/image.js';
 import { readExpectedCsv } from '../test/helpers/pdq-vectors.js';
 import { VECTORS_DIR, vectorPath, vectorsAvailable } from '../test/helpers/vectors.js';
@@ -28,6 +28,8 @@ interface Sample {
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+// --no-simd measures the plain JS fallback (runtimes without WebAssembly SIMD).
+if (args.includes('--no-simd')) setPdqWasmEnabled(false);
 const roundsArg = args.indexOf('--rounds');
 const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 5;
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`Expected --rounds to be a positive integer, got ${args[roundsArg + 1]}`);
@@ -134,7 +136,7 @@ const rows = [
 ];
 
 if (json) {
-  for (const r of rows) console.log(JSON.stringify({ bench: 'hash', rounds, ...r }));
+  for (const r of rows) console.log(JSON.stringify({ bench: 'hash', rounds, simd: pdqSimdAvailable(), ...r }));
 } else {
   const header = ['group', 'files', 'MP', 'decode ms', 'full ms', 'full/decode', 'cli512 ms', 'cli512/decode', 'PDQ/decode', 'CPU full/dec', 'CPU cli512/dec', 'CPU PDQ/dec', 'img/s full', 'img/s cli512'];
   const table = rows.map((r) => [
