@@ -122,8 +122,9 @@ export interface Scanner {
   /** Counters for dashboards. */
   stats(): ScannerStats;
   /**
-   * Stops accepting work, lets running scans finish, rejects queued ones with `SCANNER_CLOSED`, and closes the
-   * store. Idempotent; later calls reject with `SCANNER_CLOSED`.
+   * Stops accepting work. Scans already hashing, cache hits and `matchHashes` calls in progress finish; scans that
+   * had not started hashing reject with `SCANNER_CLOSED`. Waits for a running sync, then closes the store.
+   * Idempotent; later calls reject with `SCANNER_CLOSED`.
    */
   close(): Promise<void>;
 }
@@ -150,6 +151,7 @@ class ScannerImpl implements Scanner {
   #closed = false;
   #closing: Promise<void> | undefined;
   #syncing: Promise<SyncReport> | undefined;
+  readonly #inflight = new Set<Promise<void>>();
 
   constructor(o: ResolvedScannerOptions, backend: ScannerBackend, image: ResolvedImageOptions, video: HashVideoOptions) {
     this.#o = o;
@@ -244,6 +246,7 @@ class ScannerImpl implements Scanner {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      await Promise.all([...this.#inflight]);
       await this.#queue.onIdle();
       await this.#syncing?.catch(() => undefined);
       this.#backend.close();
@@ -258,8 +261,13 @@ class ScannerImpl implements Scanner {
   /** Wraps one call: closed check, events, counters. Errors are re-thrown unchanged. */
   async #scan(operation: ScanOperation, run: (start: number) => Promise<Verdict>): Promise<Verdict> {
     const start = performance.now();
+    let done: (() => void) | undefined;
     try {
       this.#assertOpen();
+      // close() waits for accepted calls (cache lookups happen outside the queue) before closing the store.
+      const settled = new Promise<void>((resolve) => (done = resolve));
+      this.#inflight.add(settled);
+      void settled.then(() => this.#inflight.delete(settled));
       const verdict = await run(start);
       verdict.timing.totalMs = performance.now() - start;
       this.#counts[verdict.kind]++;
@@ -269,6 +277,8 @@ class ScannerImpl implements Scanner {
       this.#counts.errors++;
       publishError(operation, error, performance.now() - start);
       throw error;
+    } finally {
+      done?.();
     }
   }
 

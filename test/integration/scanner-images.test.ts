@@ -3,6 +3,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -324,6 +325,25 @@ describe('backpressure and lifecycle', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('close lets calls that need no hashing slot finish (cache hits, matchHashes) and refuses the rest cleanly', async () => {
+    const s = await listScanner();
+    await s.sync();
+    // Over 4 MiB, so computing its cache key yields to the event loop while close() runs.
+    const noise = await sharp(randomBytes(1400 * 1100 * 3), { raw: { width: 1400, height: 1100, channels: 3 } }).png().toBuffer();
+    expect(noise.length).toBeGreaterThan(4 * 1024 * 1024);
+    await s.matchImage(noise); // warm the cache
+    const hit = s.matchImage(noise);
+    const hashes = s.matchHashes({ md5: listedMd5 });
+    const miss = s.matchImage(img.other).then(
+      () => undefined,
+      (e: unknown) => e,
+    ); // still computing its cache key when close() is called
+    await s.close();
+    await expect(hit).resolves.toMatchObject({ kind: 'no_match', timing: { cached: true } });
+    await expect(hashes).resolves.toMatchObject({ kind: 'match' });
+    expect(await miss).toMatchObject({ code: 'SCANNER_CLOSED' });
   });
 
   it('close is idempotent, lets running work finish, and later calls reject with SCANNER_CLOSED', async () => {
