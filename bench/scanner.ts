@@ -15,7 +15,6 @@ import { toHex } from '../src/hash/hex.js';
 import { HashList } from '../src/list/hash-list.js';
 import { hashImage } from '../src/media/image.js';
 import { createScanner } from '../src/scanner/index.js';
-import { openListStore } from '../src/sync/store.js';
 import type { DeltaPage, HashListSource, ListUpdate } from '../src/sync/types.js';
 
 const args = process.argv.slice(2);
@@ -79,7 +78,6 @@ const syncMs = performance.now() - syncStart;
 const cached = await createScanner({ lists: [{ source: syntheticSource(entries) }], concurrency: 1 });
 await cached.sync();
 
-const store = openListStore(':memory:');
 const list = new HashList();
 const queryHashes = Array.from({ length: QUERIES }, () => toHex(randomBytes(32)));
 for await (const page of syntheticSource(entries).fetch(null)) list.apply('bench', page.updates);
@@ -102,7 +100,6 @@ for (let r = 0; r < rounds; r++) {
 }
 await scanner.close();
 await cached.close();
-store.close();
 
 const b = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, best(v)])) as Record<keyof typeof cols, Timing>;
 const result = {
