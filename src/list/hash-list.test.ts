@@ -45,8 +45,8 @@ const updateArb = fc.record({
 describe('HashList', () => {
   it('answers PDQ and digest queries exactly like a scan of a last-write-wins model (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(updateArb, { maxLength: 10 }), { maxLength: 8 }), bitsArb, fc.integer({ min: 0, max: 12 }), (pages, qBits, radius) => {
-        const list = new HashList();
+      fc.property(fc.array(fc.array(updateArb, { maxLength: 10 }), { maxLength: 8 }), bitsArb, fc.integer({ min: 0, max: 12 }), fc.constantFrom('linear', 'auto') as fc.Arbitrary<'linear' | 'auto'>, (pages, qBits, radius, index) => {
+        const list = new HashList({ index });
         const model = new Map<string, ListEntry>();
         for (const page of pages) {
           for (const source of ['a', 'b']) {
@@ -78,7 +78,7 @@ describe('HashList', () => {
         expect(stats.fingerprints.pdq).toBe(model.size);
         expect(Object.values(stats.entriesByList).reduce((a, b) => a + b, 0)).toBe(model.size);
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 

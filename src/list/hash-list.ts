@@ -255,7 +255,7 @@ export class HashList {
     };
     const version = store.forEachEntry((source, key, entry) => {
       ops.push(toOp(source, { key, entry }, 0));
-      if (ops.length >= 4096) flush();
+      if (ops.length >= 65536) flush(); // large batches: some indexes rebuild per batch
     });
     flush();
     this.#state = state;

@@ -2,10 +2,11 @@
  * The durable list store: every source's entries and checkpoint, the list version, the sync lock and the
  * false-positive allowlist, in one SQLite file (better-sqlite3, WAL).
  *
- * Durability: WAL with `synchronous=FULL`, so a commit is on disk (fsync of the WAL) before `commit()` returns.
- * `NORMAL` would keep the file consistent but could lose the last commits on power loss; the list version would
- * then be handed out a second time for different contents, and verdicts carry that version as evidence of which
- * list state they were judged against. Measured cost of FULL over NORMAL in `bench:sync`: see docs/performance.md.
+ * Durability: WAL with `synchronous=FULL` by default, so a commit is on disk (fsync of the WAL) before `commit()`
+ * returns. `NORMAL` would keep the file consistent but could lose the last commits on power loss; the list
+ * version would then be handed out a second time for different contents, and verdicts carry that version as
+ * evidence of which list state they were judged against. The cost of FULL over NORMAL is measured by
+ * `npm run bench:sync` (docs/performance.md); pages are committed in batches to keep it small.
  *
  * Atomicity: {@link ListStore.commit} writes one batch of delta pages and the checkpoint after them in ONE
  * transaction; a crash leaves either all of it or none of it.
@@ -35,6 +36,13 @@ export interface ListStoreOptions {
    * @default 10000
    */
   busyTimeoutMs?: number;
+  /**
+   * SQLite `synchronous` mode. `full` fsyncs the WAL at every commit: a returned commit survives power loss, so
+   * a list version is never handed out twice. `normal` skips that fsync (the file still never corrupts, but the
+   * last commits can roll back on power loss and their versions be reused for other contents).
+   * @default 'full'
+   */
+  synchronous?: 'full' | 'normal';
   /** @internal Test hatch: the migration list to use instead of the real one. */
   migrations?: readonly StoreMigration[];
 }
@@ -183,6 +191,10 @@ export function openListStore(path: string, options: ListStoreOptions = {}): Lis
   if (typeof busy !== 'number' || !Number.isInteger(busy) || busy < 0 || busy > 600_000) {
     throw new RangeError(`Expected \`busyTimeoutMs\` to be an integer from 0 to 600000, got ${String(busy)}`);
   }
+  const synchronous = options.synchronous ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw new TypeError(`Expected \`synchronous\` to be "full" or "normal", got ${JSON.stringify(synchronous)}`);
+  }
   const migrations = options.migrations ?? STORE_MIGRATIONS;
   let db: Db;
   try {
@@ -197,7 +209,7 @@ export function openListStore(path: string, options: ListStoreOptions = {}): Lis
     });
   }
   try {
-    prepareConnection(db, path, readonly, migrations);
+    prepareConnection(db, path, readonly, migrations, synchronous);
     return new ListStore(db, path, readonly);
   } catch (err) {
     db.close();
@@ -211,11 +223,11 @@ function checkFlag(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-function prepareConnection(db: Db, path: string, readonly: boolean, migrations: readonly StoreMigration[]): void {
+function prepareConnection(db: Db, path: string, readonly: boolean, migrations: readonly StoreMigration[], synchronous: 'full' | 'normal'): void {
   const target = migrations.length;
   if (!readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Larger WAL between checkpoints: random-key pages dirty many index pages, and each checkpoint rewrites them.
     db.pragma('wal_autocheckpoint = 10000');
     db.pragma('journal_size_limit = 67108864');
@@ -356,7 +368,8 @@ export class ListStore {
     if (checkpointJson === undefined) throw new TypeError('Expected `checkpoint` to be JSON-serialisable, got undefined');
     const { sourceId } = input;
     const select = this.#stmt('SELECT id, entry FROM entries WHERE source = ? AND key = ?');
-    const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?)');
+    // Insert first: for a new key (the bulk of a first sync) that is one B-tree probe instead of a lookup + insert.
+    const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING');
     const update = this.#stmt('UPDATE entries SET kind = ?, entry = ?, version = ?, seen = ? WHERE id = ?');
     const touch = this.#stmt('UPDATE entries SET seen = ? WHERE id = ?');
     const run = db.transaction((): StoreCommitResult => {
@@ -385,6 +398,15 @@ export class ListStore {
         changes: [],
       };
       for (const { key, entry } of input.updates) {
+        let json: string | undefined;
+        if (entry !== null) {
+          json = JSON.stringify(entry);
+          if (insert.run(sourceId, key, entry.kind, json, version, seq).changes === 1) {
+            result.added++;
+            result.changes.push({ key, entry });
+            continue;
+          }
+        }
         const row = select.get(sourceId, key) as EntryRow | undefined;
         if (entry === null) {
           if (row?.entry != null) {
@@ -396,11 +418,8 @@ export class ListStore {
           }
           continue;
         }
-        const json = JSON.stringify(entry);
-        if (!row) {
-          insert.run(sourceId, key, entry.kind, json, version, seq);
-          result.added++;
-        } else if (row.entry === json) {
+        if (!row) throw new Error(`entry ${key} is neither insertable nor present`);
+        if (row.entry === json) {
           touch.run(seq, row.id);
           result.unchanged++;
           continue;
