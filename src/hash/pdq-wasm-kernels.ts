@@ -13,8 +13,6 @@
 import { LUMA_B, LUMA_G, LUMA_R } from './pdq-constants.js';
 import { type FunctionBuilder, I32, ModuleBuilder, V128 } from './wasm-emitter.js';
 
-const ZERO = Array(16).fill(0) as number[];
-
 /** `repeat counter times { body }` (counter is consumed). */
 function repeat(f: FunctionBuilder, counter: number, body: () => void): void {
   f.block().loop();
@@ -34,11 +32,6 @@ function f32Lanes(src: readonly number[]): number[] {
   return src.flatMap((l) => [l * 4, l * 4 + 1, l * 4 + 2, l * 4 + 3]);
 }
 
-/** Byte lanes that zero-extend byte `first + j*stride` of operand 0 into i32 lane j (operand 1 is zero). */
-function byteToI32Lanes(first: number, stride: number): number[] {
-  return [0, 1, 2, 3].flatMap((j) => [first + j * stride, 16, 16, 16]);
-}
-
 /** Transposes the 4x4 f32 matrix in locals `rows` (in place: rows[q] becomes column q). */
 function transpose4(f: FunctionBuilder, rows: readonly number[], tmp: readonly number[]): void {
   const [a, b, c, d] = rows as [number, number, number, number];
@@ -54,41 +47,68 @@ function transpose4(f: FunctionBuilder, rows: readonly number[], tmp: readonly n
 }
 
 /**
- * `luma_c{1,3,4}(src, rowBytes, groups, dst)`: luma of 4 rows (row q at `src + q*rowBytes`), 4 columns per step,
- * written in quad layout at `dst`. Reads up to 16 bytes past each row's last pixel used.
+ * Byte-lane masks for `i8x16.swizzle` that zero-extend byte `first + j*stride` into i32 lane j (index 0xff
+ * selects zero). {@link lumaMasks} gives the three masks the RGB kernel reads from memory.
  */
-function lumaKernel(m: ModuleBuilder, channels: 1 | 3 | 4): void {
-  m.func(`luma_c${channels}`, [I32, I32, I32, I32], (f) => {
-    const [src, rowBytes, groups, dst] = [0, 1, 2, 3];
+function byteToI32Lanes(first: number, stride: number): number[] {
+  return [0, 1, 2, 3].flatMap((j) => [first + j * stride, 0xff, 0xff, 0xff]);
+}
+
+/** The R, G and B swizzle masks for 3- or 4-channel pixels, 48 bytes, as `luma_rgb` expects them at `masks`. */
+export function lumaMasks(channels: 3 | 4): Uint8Array {
+  return Uint8Array.from([0, 1, 2].flatMap((c) => byteToI32Lanes(c, channels)));
+}
+
+/**
+ * `luma_rgb(src, rowBytes, groups, dst, masks, pixelBytes)`: luma of 4 rows (row q at `src + q*rowBytes`), 4 pixels
+ * of `pixelBytes` (3 or 4) bytes per step, written in quad layout at `dst`. `masks` holds {@link lumaMasks}.
+ * `luma_grey(src, rowBytes, groups, dst)`: the same for 1-byte grey pixels (luma = the value).
+ * Both read up to 16 bytes from each row position, so rows need 16 bytes of slack.
+ */
+function lumaKernels(m: ModuleBuilder): void {
+  const body = (f: FunctionBuilder, grey: boolean): void => {
+    const [src, rowBytes, groups, dst, masks, pixelBytes] = [0, 1, 2, 3, 4, 5];
     const rowPtr = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
     const lumas = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
     const tmp = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-    const [cR, cG, cB] = [f.local(V128), f.local(V128), f.local(V128)];
+    const [cR, cG, cB, mR, mG, mB] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+    const step = f.local(I32);
     const px = f.local(V128);
-    f.f32(LUMA_R).f32x4Splat().set(cR);
-    f.f32(LUMA_G).f32x4Splat().set(cG);
-    f.f32(LUMA_B).f32x4Splat().set(cB);
+    if (grey) {
+      f.v128Const(byteToI32Lanes(0, 1)).set(mR);
+      f.i32(4).set(step);
+    } else {
+      f.f32(LUMA_R).f32x4Splat().set(cR);
+      f.f32(LUMA_G).f32x4Splat().set(cG);
+      f.f32(LUMA_B).f32x4Splat().set(cB);
+      f.get(masks).v128Load(0).set(mR);
+      f.get(masks).v128Load(16).set(mG);
+      f.get(masks).v128Load(32).set(mB);
+      f.get(pixelBytes).i32(2).i32Shl().set(step);
+    }
     for (let q = 0; q < 4; q++) f.get(src).get(rowBytes).i32(q).i32Mul().i32Add().set(rowPtr[q]!);
     repeat(f, groups, () => {
       for (let q = 0; q < 4; q++) {
         f.get(rowPtr[q]!).v128Load().set(px);
-        if (channels === 1) {
-          f.get(px).v128Const(ZERO).shuffle(byteToI32Lanes(0, 1)).f32x4ConvertI32x4U().set(lumas[q]!);
+        if (grey) {
+          f.get(px).get(mR).swizzle().f32x4ConvertI32x4U().set(lumas[q]!);
         } else {
           // fl32(fl32(fl32(cR*R) + fl32(cG*G)) + fl32(cB*B)), lane by lane.
-          f.get(px).v128Const(ZERO).shuffle(byteToI32Lanes(0, channels)).f32x4ConvertI32x4U().get(cR).f32x4Mul();
-          f.get(px).v128Const(ZERO).shuffle(byteToI32Lanes(1, channels)).f32x4ConvertI32x4U().get(cG).f32x4Mul();
+          f.get(px).get(mR).swizzle().f32x4ConvertI32x4U().get(cR).f32x4Mul();
+          f.get(px).get(mG).swizzle().f32x4ConvertI32x4U().get(cG).f32x4Mul();
           f.f32x4Add();
-          f.get(px).v128Const(ZERO).shuffle(byteToI32Lanes(2, channels)).f32x4ConvertI32x4U().get(cB).f32x4Mul();
+          f.get(px).get(mB).swizzle().f32x4ConvertI32x4U().get(cB).f32x4Mul();
           f.f32x4Add().set(lumas[q]!);
         }
-        bump(f, rowPtr[q]!, 4 * channels);
+        f.get(rowPtr[q]!).get(step).i32Add().set(rowPtr[q]!);
       }
       transpose4(f, lumas, tmp);
       for (let q = 0; q < 4; q++) f.get(dst).get(lumas[q]!).v128Store(16 * q);
       bump(f, dst, 64);
     });
-  });
+  };
+  m.func('luma_rgb', [I32, I32, I32, I32, I32, I32], (f) => body(f, false));
+  m.func('luma_grey', [I32, I32, I32, I32], (f) => body(f, true));
 }
 
 /** Emits `v = sum / n` where `nv` holds n splatted. */
@@ -259,9 +279,7 @@ function columnKernels(m: ModuleBuilder): void {
 /** The assembled kernel module. */
 export function assemblePdqKernels(): Uint8Array {
   const m = new ModuleBuilder();
-  lumaKernel(m, 1);
-  lumaKernel(m, 3);
-  lumaKernel(m, 4);
+  lumaKernels(m);
   rowKernel(m);
   sampledRowKernel(m);
   columnKernels(m);
@@ -277,9 +295,8 @@ export interface WasmMemory {
 /** The kernels' exports, as {@link assemblePdqKernels} defines them. */
 export interface PdqKernels {
   memory: WasmMemory;
-  luma_c1(src: number, rowBytes: number, groups: number, dst: number): void;
-  luma_c3(src: number, rowBytes: number, groups: number, dst: number): void;
-  luma_c4(src: number, rowBytes: number, groups: number, dst: number): void;
+  luma_rgb(src: number, rowBytes: number, groups: number, dst: number, masks: number, pixelBytes: number): void;
+  luma_grey(src: number, rowBytes: number, groups: number, dst: number): void;
   row4(inp: number, out: number, stride: number, p1: number, p2: number, p3: number, p4: number): void;
   row4_sampled(inp: number, out: number, samples: number, p1: number, p2: number, p3: number, p4: number): void;
   col_add(sum: number, add: number, groups: number): void;

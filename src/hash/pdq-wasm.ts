@@ -9,7 +9,7 @@
  */
 import type { LumaSource } from './pdq-blur.js';
 import { PDQ_DECIMATED, boxWindow, decimationIndices } from './pdq-constants.js';
-import { type PdqKernels, assemblePdqKernels } from './pdq-wasm-kernels.js';
+import { type PdqKernels, assemblePdqKernels, lumaMasks } from './pdq-wasm-kernels.js';
 
 const f = Math.fround;
 const PAGE = 65536;
@@ -99,7 +99,8 @@ export function blurDecimateWasm(src: LumaSource): Float32Array | null {
   const ringRows = Math.ceil((wCol + 4) / 4) * 4;
 
   // Memory layout (bytes). Every buffer is padded so 4-lane reads past a row's end stay inside the memory.
-  const stage = 0;
+  const masks = 0;
+  const stage = 64;
   const quad = align(stage + 4 * rowBytes + 64);
   const ring = align(quad + cols4 * 16);
   const colSum = align(ring + ringRows * cols4 * 4);
@@ -118,7 +119,9 @@ export function blurDecimateWasm(src: LumaSource): Float32Array | null {
   const colHalf = (wCol + 2) >> 1;
   const p1 = colHalf - 1;
   const p4 = colHalf - 1;
-  const luma = channels === 1 ? k.luma_c1 : channels === 3 ? k.luma_c3 : k.luma_c4;
+  if (channels !== 1) heap.set(lumaMasks(channels), masks);
+  const luma = (src: number, dst: number): void =>
+    channels === 1 ? k.luma_grey(src, rowBytes, groups, dst) : k.luma_rgb(src, rowBytes, groups, dst, masks, channels);
   const [rp1, rp2, rp3, rp4] = rowPhases;
 
   let n = 0;
@@ -136,7 +139,7 @@ export function blurDecimateWasm(src: LumaSource): Float32Array | null {
     const batch = Math.min(4, rows - r0);
     // Rows past the image keep stale bytes: their lanes are computed and never read.
     heap.set(pixels.subarray(r0 * rowBytes, (r0 + batch) * rowBytes), stage);
-    luma(stage, rowBytes, groups, quad);
+    luma(stage, quad);
     k.row4(quad, ring + (r0 % ringRows) * cols4 * 4, cols4 * 4, rp1, rp2, rp3, rp4);
     for (let ri = r0; ri < r0 + batch; ri++) {
       const add = ring + (ri % ringRows) * cols4 * 4;

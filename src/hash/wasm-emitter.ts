@@ -178,6 +178,10 @@ export class FunctionBuilder {
     this.code.push(...lanes);
     return this;
   }
+  /** `i8x16.swizzle`: byte lanes of the first operand picked by the second; indices above 15 give 0. */
+  swizzle(): this {
+    return this.#simd(0x0e);
+  }
   f32x4Splat(): this {
     return this.#simd(0x13);
   }
