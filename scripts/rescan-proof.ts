@@ -109,9 +109,10 @@ async function main(): Promise<number> {
     const target = Math.floor(COUNT * INTERRUPT_AT);
     let interruptedAtLines = 0;
     const first = await runRescan(args, (kill) => {
+      // One SIGINT only: a second one would be the "stop now" path.
       const poll = setInterval(() => {
         void lineCount(out).then((n) => {
-          if (n >= target) {
+          if (n >= target && interruptedAtLines === 0) {
             clearInterval(poll);
             interruptedAtLines = n;
             kill();
