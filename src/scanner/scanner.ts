@@ -108,7 +108,7 @@ export interface Scanner {
    * Pulls every configured list into the store and the in-memory list, page by page (matching goes on meanwhile
    * and sees each page entirely or not at all). Resolves to the sync report; like `sync()` of the sync module it
    * does not reject for source failures: `report.ok` and `report.error` say what went wrong, and pages committed
-   * before a failure stay committed. Concurrent calls share one run.
+   * before a failure stay committed. Concurrent calls share one run (and the first caller's `signal`).
    *
    * @throws {ScannerError} `SCANNER_CLOSED`.
    */
@@ -201,7 +201,11 @@ class ScannerImpl implements Scanner {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
     }
-    this.#assertOpen();
+    if (this.#closed) {
+      return (async function* closed(): AsyncGenerator<MatchManyResult<I>, void, undefined> {
+        throw closedError();
+      })();
+    }
     const scan = (input: I): Promise<Verdict> =>
       kind === 'image'
         ? this.#scan('image', () => this.#matchImage(input, { signal }, false))

@@ -358,6 +358,7 @@ describe('backpressure and lifecycle', () => {
     await expect(s.matchImage(img.listed)).rejects.toMatchObject({ code: 'SCANNER_CLOSED' });
     await expect(s.matchHashes({ md5: listedMd5 })).rejects.toMatchObject({ code: 'SCANNER_CLOSED' });
     await expect(s.sync()).rejects.toMatchObject({ code: 'SCANNER_CLOSED' });
+    await expect(s.matchMany([img.listed]).next()).rejects.toMatchObject({ code: 'SCANNER_CLOSED' });
     await expect(s.addFalsePositive({ sha256: 'ab'.repeat(32) })).rejects.toMatchObject({ code: 'SCANNER_CLOSED' });
   });
 });
