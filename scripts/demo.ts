@@ -105,7 +105,7 @@ async function main(): Promise<number> {
     console.log(
       `\n   ${c.files} files: ${c.match} match, ${c.no_match} no_match, ${c.unhashable} unhashable, ${c.error} error`,
     );
-    await writeFile(paths.ndjson, result.records.map((r: RescanRecord) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(paths.ndjson, result.records.map((r: RescanRecord) => JSON.stringify(r)).join('\n') + '\n', { mode: 0o600 });
     await writeFile(
       paths.html,
       renderHtmlReport({
@@ -113,6 +113,7 @@ async function main(): Promise<number> {
         title: 'tidscan demo rescan',
         notes: [`Folder: ${rel(paths.media)}`, `Lists: ${Object.keys(stats.list.entriesByList).join(', ')}`],
       }),
+      { mode: 0o600 },
     );
     console.log(`\n5. Reports: ${rel(paths.ndjson)} (one JSON line per file) and ${rel(paths.html)} (open in a browser)`);
 
