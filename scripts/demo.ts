@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     console.log(
       `3. Synced into ${rel(paths.store)} in ${Math.round(performance.now() - t0)} ms: ` +
         Object.entries(stats.list.entriesByList)
-          .map(([list, n]) => `${list} ${n} entries`)
+          .map(([list, n]) => `${list} ${n} ${n === 1 ? 'entry' : 'entries'}`)
           .join(', ') +
         ` (list version ${stats.listVersion}, index ${stats.list.index.name})`,
     );
