@@ -305,10 +305,15 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     }
     const startSeq = store.commitSeq;
     iterator = source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
+    const it = iterator;
+    const pull = () => {
+      const p = it.next();
+      p.catch(() => {}); // observed below; this only prevents an unhandled rejection after a timeout or failure
+      return p;
+    };
+    let next = pull();
     for (;;) {
       if (o.signal?.aborted) throw abortError(o.signal);
-      const next = iterator.next();
-      next.catch(() => {}); // observed below; this only prevents an unhandled rejection after a timeout
       const stallAt = performance.now() + o.stallTimeoutMs;
       let step: IteratorResult<DeltaPage> | typeof TIMEOUT;
       for (;;) {
@@ -326,6 +331,8 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
         flush(); // the source is slow: do not keep complete pages waiting
       }
       if (step.done) break;
+      // Ask for the next page before committing this one: the server prepares it while we parse and write.
+      next = pull();
       const page = checkPage(source, step.value);
       if (compare && hasLast && compare(page.checkpoint, lastCheckpoint) < 0) {
         throw new SyncError(
