@@ -77,22 +77,22 @@ describe('tidscan hash', () => {
     expect((out[3]!.error as { message: string }).message).toContain('damaged or truncated');
   });
 
-  it.each([
-    [['hash'], 'expected at least one FILE'],
-    [['hash', '--resize', 'half', 'x.jpg'], '--resize must be full or cli512, got "half"'],
-    [['hash', '--fast', 'x.jpg'], "Unknown option '--fast'"],
-  ])('exits 2 with usage on %j', async (args, message) => {
-    const r = await runCli(args);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(message);
-    expect(r.stderr).toContain('Usage: tidscan hash');
-  });
-
-  it('prints its help', async () => {
-    const r = await runCli(['hash', '--help']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain('tidscan hash [--dihedral] [--resize full|cli512] [--every-frame | --seconds-per-hash S] FILE...');
+  it('exits 2 with the usage on bad usage, and prints its help', async () => {
+    const cases: Array<[string[], string]> = [
+      [['hash'], 'expected at least one FILE'],
+      [['hash', '--resize', 'half', 'x.jpg'], '--resize must be full or cli512, got "half"'],
+      [['hash', '--fast', 'x.jpg'], "Unknown option '--fast'"],
+    ];
+    // One process each, run side by side: process start-up is most of the cost.
+    const [help, ...results] = await Promise.all([runCli(['hash', '--help']), ...cases.map(([args]) => runCli(args))]);
+    for (const [i, r] of results.entries()) {
+      expect(r.status, cases[i]![0].join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(cases[i]![1]);
+      expect(r.stderr).toContain('Usage: tidscan hash');
+    }
+    expect(help!.status).toBe(0);
+    expect(help!.stdout).toContain('Usage: tidscan hash [--dihedral] [--resize full|cli512]');
   });
 });
 
