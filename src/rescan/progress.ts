@@ -57,7 +57,7 @@ export interface ProgressReporter {
 /** A reporter writing to `stream` (stderr in the CLI). */
 export function createProgressReporter(stream: NodeJS.WritableStream, options: ProgressReporterOptions): ProgressReporter {
   const intervalMs = options.tty ? 100 : (options.intervalMs ?? 10_000);
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   let printedDone = -1;
   return {
