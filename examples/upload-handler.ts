@@ -10,6 +10,7 @@
  * The uploader learns only that the upload was refused, never which list entry matched: that would help someone
  * probe the list. The details (entry ids, distance, hashes) go to the audit log for your trust & safety team.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -108,6 +109,7 @@ export function createUploadServer(options: UploadServerOptions): Server {
 
 async function main(): Promise<void> {
   const store = process.env.TIDSCAN_STORE ?? '.tidscan/demo/store.sqlite';
+  if (!existsSync(store)) throw new Error(`No list store at ${store}: run \`npm run demo\` or \`tidscan sync\` first`);
   const scanner = await createScanner({ store, dihedral: true });
   if (scanner.stats().list.entries === 0) throw new Error(`The list store ${store} is empty: run \`npm run demo\` or \`tidscan sync\` first`);
   const server = createUploadServer({ scanner, uploadDir: process.env.UPLOAD_DIR ?? '.tidscan/uploads' });
