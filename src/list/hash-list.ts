@@ -255,16 +255,55 @@ export class HashList {
    */
   reload(store: ListStore): void {
     const state = this.#emptyState();
-    const ops: Op[] = [];
-    const flush = () => {
-      this.#applyOps(state, ops);
-      ops.length = 0;
-    };
+    // Bulk path: entries get consecutive handles, digests are decoded into scratch buffers (the indexes copy
+    // them), PDQs go to one slab and into the index as a single batch (one build instead of incremental upkeep).
+    let pdqSlab = new Uint8Array(32 * 4096);
+    let pdqHandles = new Uint32Array(4096);
+    let pdqCount = 0;
+    const scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
     const version = store.forEachEntry((source, key, entry) => {
-      ops.push(toOp(source, { key, entry }, 0));
-      if (ops.length >= 65536) flush(); // large batches: some indexes rebuild per batch
+      const ck = compositeKey(source, key);
+      if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
+        throw new TypeError(`Expected the stored entry ${JSON.stringify(ck)} to be a ListEntry`);
+      }
+      const fp = entry.fingerprints;
+      const h = state.entries.length;
+      if (fp.pdq !== undefined) {
+        if (pdqCount === pdqHandles.length) {
+          const slab = new Uint8Array(pdqSlab.length * 2);
+          slab.set(pdqSlab);
+          pdqSlab = slab;
+          const handles = new Uint32Array(pdqHandles.length * 2);
+          handles.set(pdqHandles);
+          pdqHandles = handles;
+        }
+        decodeHexInto('pdq', fp.pdq, pdqSlab, pdqCount * 32);
+        pdqHandles[pdqCount++] = h;
+      }
+      for (const kind of DIGEST_KINDS) {
+        const hex = fp[kind];
+        if (hex === undefined) continue;
+        decodeHexInto(kind, hex, scratch[kind], 0);
+        state.digests[kind].add(h, scratch[kind]);
+      }
+      const previous = state.handles.get(ck);
+      if (previous !== undefined) throw new TypeError(`Expected one stored entry per key, got ${JSON.stringify(ck)} twice`);
+      state.handles.set(ck, h);
+      state.keys.push(ck);
+      state.entries.push(deepFreeze(entry));
+      state.bytes += approxBytes(entry);
+      let kinds = state.bySource.get(source);
+      if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
+      kinds[entry.kind]++;
+      if (fp.vpdq?.length) state.vpdq.add(h);
     });
-    flush();
+    if (pdqCount > 0) {
+      state.index.apply({
+        add: (function* () {
+          for (let i = 0; i < pdqCount; i++) yield [pdqHandles[i]!, pdqSlab.subarray(i * 32, i * 32 + 32)] as const;
+        })(),
+      });
+    }
     this.#state = state;
     this.#version = version;
   }
@@ -432,6 +471,27 @@ export class HashList {
     state.keys[handle] = undefined;
   }
 }
+
+/** Decodes a hex hash of `kind` into `out` at `offset`, validating it like `parseHex`. */
+function decodeHexInto(kind: 'pdq' | ListDigestKind, hex: unknown, out: Uint8Array, offset: number): void {
+  if (typeof hex !== 'string' || hex.length !== HASH_BYTES[kind] * 2) {
+    parseHex(kind, hex); // throws the standard HashFormatError
+    return;
+  }
+  for (let i = 0; i < hex.length; i += 2) {
+    const hi = HEX_DIGIT[hex.charCodeAt(i)] ?? -1;
+    const lo = HEX_DIGIT[hex.charCodeAt(i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) {
+      parseHex(kind, hex);
+      return;
+    }
+    out[offset + (i >> 1)] = (hi << 4) | lo;
+  }
+}
+
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
 
 /** Validates one update into an op (throws before anything is applied). */
 function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number): Op {

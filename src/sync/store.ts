@@ -490,14 +490,14 @@ export class ListStore {
   }
 
   /**
-   * Reads every live entry in one consistent snapshot, calling `onEntry` for each (ordered by source, then key),
-   * and returns the list version of that snapshot. Memory stays bounded: rows are streamed.
+   * Reads every live entry in one consistent snapshot, calling `onEntry` for each (in storage order: the fastest
+   * full read), and returns the list version of that snapshot. Memory stays bounded: rows are streamed.
    */
   forEachEntry(onEntry: (source: string, key: string, entry: ListEntry) => void): number {
     return this.#read('read', (db) =>
       db.transaction(() => {
         const version = Number(this.#metaIn('list_version'));
-        const rows = this.#stmt('SELECT source, key, entry FROM entries WHERE entry IS NOT NULL ORDER BY source, key').iterate() as IterableIterator<{
+        const rows = this.#stmt('SELECT source, key, entry FROM entries WHERE entry IS NOT NULL ORDER BY id').iterate() as IterableIterator<{
           source: string;
           key: string;
           entry: string;

@@ -42,7 +42,7 @@ export interface SyncOptions {
   /**
    * Commit when this many updates are waiting, or when the oldest waiting page has waited this long
    * (whichever comes first); the last page of a fetch is always committed at once.
-   * @default { updates: 10000, ms: 1000 }
+   * @default { updates: 10000, ms: 2000 }
    */
   commitEvery?: { updates?: number; ms?: number };
   /**
@@ -116,7 +116,7 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
     signal,
     lock,
     maxUpdates: checkInt('commitEvery.updates', every.updates, 1, 1_000_000, 10_000),
-    maxDelayMs: checkInt('commitEvery.ms', every.ms, 0, 3_600_000, 1000),
+    maxDelayMs: checkInt('commitEvery.ms', every.ms, 0, 3_600_000, 2000),
     stallTimeoutMs: checkInt('stallTimeoutMs', options.stallTimeoutMs, 100, 86_400_000, 300_000),
     tombstoneRetentionMs: retention === false ? false : checkInt('tombstoneRetentionMs', retention, 0, 10 * 366 * 86_400_000, 30 * 86_400_000),
   };
