@@ -224,7 +224,8 @@ export const rescanCommand: CliCommand = {
       reporter?.finish(last);
       reporter = undefined;
 
-      const exitStatus = interrupted
+      // A signal that arrives after the last file finished changes nothing: the job is complete.
+      const exitStatus = interrupted && !result.complete
         ? interrupted === 'SIGINT'
           ? EXIT_STATUS.sigint
           : EXIT_STATUS.sigterm
