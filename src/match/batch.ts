@@ -16,7 +16,12 @@ export type IndexPair = readonly [id: number, hash: Uint8Array];
 export interface CheckedBatch {
   removes: readonly number[];
   adds: readonly IndexPair[];
+  /** Largest id among the additions (-1 when none), so an index can size its id table once. */
+  maxAddId: number;
 }
+
+const isId = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+const isPdq = (v: unknown): boolean => v instanceof Uint8Array && v.length === 32;
 
 /** Materialises (if not arrays) and checks every id and hash of `batch`. @throws {TypeError | RangeError} */
 export function checkBatch(batch: IndexBatch): CheckedBatch {
@@ -25,14 +30,18 @@ export function checkBatch(batch: IndexBatch): CheckedBatch {
   }
   const removes = batch.remove === undefined ? [] : Array.isArray(batch.remove) ? batch.remove : [...batch.remove];
   const adds = batch.add === undefined ? [] : Array.isArray(batch.add) ? batch.add : [...batch.add];
-  for (let i = 0; i < removes.length; i++) assertId(removes[i], `batch.remove[${i}]`);
+  // Cheap predicates first; the message (and its name string) is built only for a failing entry.
+  for (let i = 0; i < removes.length; i++) if (!isId(removes[i])) assertId(removes[i], `batch.remove[${i}]`);
+  let maxAddId = -1;
   for (let i = 0; i < adds.length; i++) {
     const pair: unknown = adds[i];
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new TypeError(`Expected \`batch.add[${i}]\` to be an [id, hash] pair, got ${describeValue(pair)}`);
     }
-    assertId(pair[0], `batch.add[${i}][0]`);
-    assertPdqBytes(pair[1], `batch.add[${i}][1]`);
+    const id: unknown = pair[0];
+    if (!isId(id)) assertId(id, `batch.add[${i}][0]`);
+    if (!isPdq(pair[1])) assertPdqBytes(pair[1], `batch.add[${i}][1]`);
+    if ((id as number) > maxAddId) maxAddId = id as number;
   }
-  return { removes, adds: adds as readonly IndexPair[] };
+  return { removes, adds: adds as readonly IndexPair[], maxAddId };
 }

@@ -95,10 +95,11 @@ export class BkTreeIndex implements HashIndex {
 
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */
   apply(batch: IndexBatch): void {
-    const { removes, adds } = checkBatch(batch);
+    const { removes, adds, maxAddId } = checkBatch(batch);
     for (const id of removes) this.#remove(id);
     this.#reserve(this.#used + adds.length);
-    for (const [id, hash] of adds) this.#add(id, hash);
+    this.#recordOf.reserve(adds.length, maxAddId);
+    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1]);
     this.#maybeRebuild();
   }
 

@@ -151,7 +151,7 @@ export class DigestIndex {
   #pack(digest: Uint8Array): void {
     const s = this.#scratch;
     for (let w = 0, b = 0; w < s.length; w++, b += 4) {
-      s[w] = ((digest[b]! << 24) | (digest[b + 1]! << 16) | (digest[b + 2]! << 8) | digest[b + 3]!) >>> 0;
+      s[w] = (digest[b]! << 24) | (digest[b + 1]! << 16) | (digest[b + 2]! << 8) | digest[b + 3]!;
     }
   }
 

@@ -191,11 +191,12 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
           const id = Math.floor(r() * 3600);
           expect(index.remove(id)).toBe(live.delete(id));
         }
-        for (const q of [pick(), pick(), randomHash(r)]) {
-          const all = naiveQuery(live, q, 256);
-          for (const radius of [0, 6, 10, 20, 31, 40, 64]) {
-            expect(index.query(q, radius)).toEqual(all.filter((m) => m.distance <= radius));
-          }
+        const queries = [pick(), pick(), randomHash(r)];
+        const all = queries.map((q) => naiveQuery(live, q, 256));
+        for (const radius of [0, 6, 10, 20, 31, 40, 64]) {
+          const expected = all.map((matches) => matches.filter((m) => m.distance <= radius));
+          queries.forEach((q, j) => expect(index.query(q, radius)).toEqual(expected[j]));
+          expect(index.queryMany(queries, radius)).toEqual(expected);
         }
       }
       expect(index.size).toBe(live.size);
@@ -224,6 +225,14 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
             r: fc.nat({ max: 64 }),
           }),
         },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            kind: fc.constant('queryMany' as const),
+            hashes: fc.array(fc.oneof(hash, arbHash), { minLength: 1, maxLength: 8 }),
+            r: fc.nat({ max: 64 }),
+          }),
+        },
       );
       fc.assert(
         fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
@@ -239,8 +248,10 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
               index.apply({ remove: o.remove, add: o.add });
               for (const r of o.remove) live.delete(r);
               for (const [i, h] of o.add) live.set(i, h);
-            } else {
+            } else if (o.kind === 'query') {
               expect(index.query(o.hash, o.r)).toEqual(naiveQuery(live, o.hash, o.r));
+            } else {
+              expect(index.queryMany(o.hashes, o.r)).toEqual(o.hashes.map((h) => naiveQuery(live, h, o.r)));
             }
             expect(index.size).toBe(live.size);
           }

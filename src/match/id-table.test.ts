@@ -31,17 +31,29 @@ describe('IdTable', () => {
     );
   });
 
-  it('keeps every key through growth, and reserve() avoids later growth', () => {
+  it('keeps dense ids in a direct array and sparse ids hashed', () => {
+    const dense = new IdTable();
+    for (let i = 0; i < 100_000; i++) dense.set(i, i * 3);
+    expect(dense.memoryBytes()).toBeLessThanOrEqual(4 * 131_072 + 8192);
+    const sparse = new IdTable();
+    for (let i = 0; i < 100_000; i++) sparse.set(i * 40_503 + 7, i);
+    expect(sparse.memoryBytes()).toBeGreaterThan(8 * 131_072);
+    for (let i = 0; i < 100_000; i += 3) {
+      expect(dense.get(i)).toBe(i * 3);
+      expect(sparse.get(i * 40_503 + 7)).toBe(i);
+    }
+    for (let i = 0; i < 100_000; i += 2) dense.delete(i);
+    for (let i = 0; i < 10; i++) expect(dense.get(i)).toBe(i % 2 ? i * 3 : -1);
+    expect(dense.size).toBe(50_000);
+  });
+
+  it('moves hashed keys into the direct part when it grows over them', () => {
     const table = new IdTable();
-    table.reserve(5000);
-    const bytes = table.memoryBytes();
-    for (let i = 0; i < 5000; i++) table.set(i * 7919, i);
-    expect(table.memoryBytes()).toBe(bytes);
-    for (let i = 0; i < 5000; i++) expect(table.get(i * 7919)).toBe(i);
-    for (let i = 0; i < 5000; i += 2) table.delete(i * 7919);
-    for (let i = 0; i < 5000; i++) expect(table.get(i * 7919)).toBe(i % 2 ? i : -1);
+    for (let i = 5000; i > 0; i -= 2) table.set(i, i + 1);
+    for (let i = 0; i <= 5000; i++) expect(table.get(i)).toBe(i % 2 === 0 && i > 0 ? i + 1 : -1);
+    expect(table.size).toBe(2500);
     table.clear();
     expect(table.size).toBe(0);
-    expect(table.get(7919)).toBe(-1);
+    expect(table.get(10)).toBe(-1);
   });
 });

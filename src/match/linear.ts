@@ -9,9 +9,21 @@ import { checkBatch } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash } from './packed.js';
-import { scanSlots } from './scan.js';
+import { scanSlots, scanSlotsMany } from './scan.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
 import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
+
+/** Packs `hashes` as query words, runs `scan` with one hit buffer per hash, and returns the sorted results. */
+export function batchScan(
+  hashes: readonly Uint8Array[],
+  scan: (qs: Uint32Array, outs: MatchBuffer[]) => void,
+): IndexMatch[][] {
+  const qs = new Uint32Array(hashes.length * WORDS_PER_HASH);
+  hashes.forEach((h, j) => packHash(h, qs, j * WORDS_PER_HASH));
+  const outs = hashes.map(() => new MatchBuffer());
+  scan(qs, outs);
+  return outs.map((o) => o.finish());
+}
 
 /**
  * Exact Hamming index by full scan: O(n) per query, O(1) add and remove (the last slot moves into the hole, so
@@ -60,10 +72,11 @@ export class LinearIndex implements HashIndex {
 
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */
   apply(batch: IndexBatch): void {
-    const { removes, adds } = checkBatch(batch);
+    const { removes, adds, maxAddId } = checkBatch(batch);
     this.#reserve(this.#count + adds.length);
+    this.#slotOf.reserve(adds.length, maxAddId);
     for (const id of removes) this.#remove(id);
-    for (const [id, hash] of adds) this.#add(id, hash);
+    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1]);
   }
 
   /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */
@@ -73,11 +86,14 @@ export class LinearIndex implements HashIndex {
     return this.#run(hash, maxDistance);
   }
 
-  /** `query` for each hash, one result array per input. */
+  /** `query` for each hash, one result array per input, in a single pass over the list. */
   queryMany(hashes: readonly Uint8Array[], maxDistance: number): IndexMatch[][] {
     hashes.forEach((h, i) => assertPdqBytes(h, `hashes[${i}]`));
     assertMaxDistance(maxDistance);
-    return hashes.map((h) => this.#run(h, maxDistance));
+    if (hashes.length < 2) return hashes.map((h) => this.#run(h, maxDistance));
+    return batchScan(hashes, (qs, outs) =>
+      scanSlotsMany(this.#words, this.#count, qs, hashes.length, maxDistance, this.#ids, null, outs),
+    );
   }
 
   /** Bytes held by the packed hashes, ids and id table. */
@@ -109,7 +125,6 @@ export class LinearIndex implements HashIndex {
     ids.set(this.#ids.subarray(0, this.#count));
     this.#words = words;
     this.#ids = ids;
-    this.#slotOf.reserve(slots);
   }
 
   #add(id: number, hash: Uint8Array): void {

@@ -32,7 +32,8 @@ import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash, popcount, wordDistance } from './packed.js';
 import { probeCount, probeMasks } from './probe-masks.js';
-import { scanSlots } from './scan.js';
+import { scanSlots, scanSlotsMany } from './scan.js';
+import { batchScan } from './linear.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
 import { assertId, assertMaxDistance, assertPdqBytes, describeValue } from './validate.js';
 
@@ -263,12 +264,12 @@ export class MihIndex implements HashIndex {
    * build (which also re-picks the substring width).
    */
   apply(batch: IndexBatch): void {
-    const { removes, adds } = checkBatch(batch);
+    const { removes, adds, maxAddId } = checkBatch(batch);
     for (const id of removes) this.#remove(id);
     const bulk = adds.length >= this.#minDeltaEntries && adds.length * 4 >= this.#live;
     this.#reserve(this.#used + adds.length);
-    if (bulk) this.#slotOf.reserve(this.#live + adds.length);
-    for (const [id, hash] of adds) this.#add(id, hash, !bulk);
+    this.#slotOf.reserve(adds.length, maxAddId);
+    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1], !bulk);
     if (bulk) this.#rebuildAll();
     else this.#maintain(removes.length + adds.length);
   }
@@ -280,10 +281,18 @@ export class MihIndex implements HashIndex {
     return this.#run(hash, maxDistance);
   }
 
-  /** `query` for each hash, one result array per input. */
+  /**
+   * `query` for each hash, one result array per input. When the planner of {@link AutoIndex} picks a scan, the
+   * hashes share one pass over the slab.
+   */
   queryMany(hashes: readonly Uint8Array[], maxDistance: number): IndexMatch[][] {
     hashes.forEach((h, i) => assertPdqBytes(h, `hashes[${i}]`));
     assertMaxDistance(maxDistance);
+    if (hashes.length > 1 && this.#planned && this.#live > 0 && this.#scanIsCheaper(maxDistance)) {
+      return batchScan(hashes, (qs, outs) =>
+        scanSlotsMany(this.#words, this.#used, qs, hashes.length, maxDistance, this.#ids, this.#alive, outs),
+      );
+    }
     return hashes.map((h) => this.#run(h, maxDistance));
   }
 
@@ -543,13 +552,13 @@ export class MihIndex implements HashIndex {
   // ---------------------------------------------------------------- updates
 
   #add(id: number, hash: Uint8Array, toDelta: boolean): void {
-    if (this.#slotOf.get(id) >= 0) this.#remove(id);
     const slot = this.#allocSlot();
     const o = slot << 3;
     packHash(hash, this.#words, o);
     this.#ids[slot] = id;
     this.#alive[slot] = 1;
-    this.#slotOf.set(id, slot);
+    const replaced = this.#slotOf.set(id, slot);
+    if (replaced >= 0) this.#retire(replaced);
     this.#live++;
     if (!toDelta) return;
     for (let t = 0; t < this.#g.tables; t++) {
@@ -561,11 +570,16 @@ export class MihIndex implements HashIndex {
   #remove(id: number): boolean {
     const slot = this.#slotOf.delete(id);
     if (slot < 0) return false;
+    this.#retire(slot);
+    return true;
+  }
+
+  /** Marks a live slot dead; it is reused once every table has been rebuilt without it. */
+  #retire(slot: number): void {
     this.#alive[slot] = 0;
     this.#live--;
     this.#pending.push(slot);
     for (const table of this.#tables) table.dirty++;
-    return true;
   }
 
   #allocSlot(): number {
@@ -599,7 +613,7 @@ export class MihIndex implements HashIndex {
       let worst = 0;
       for (let t = 1; t < m; t++) if (this.#tables[t]!.dirty > this.#tables[worst]!.dirty) worst = t;
       if (this.#tables[worst]!.dirty <= threshold) return;
-      this.#rebuildTable(worst, new Int32Array(this.#used));
+      this.#rebuildTable(worst, this.#buildScratch());
       this.#roundDone(this.#tables[worst]!);
     }
   }
@@ -608,7 +622,7 @@ export class MihIndex implements HashIndex {
   #rebuildAll(): void {
     const bits = this.#fixedBits ?? chooseSubstringBits(this.#live);
     if (bits !== this.#g.bits) this.#setGeometry(bits);
-    const scratch = new Int32Array(this.#used);
+    const scratch = this.#buildScratch();
     for (let t = 0; t < this.#g.tables; t++) this.#rebuildTable(t, scratch);
     for (const s of this.#retiring) this.#free.push(s);
     for (const s of this.#pending) this.#free.push(s);
@@ -619,15 +633,18 @@ export class MihIndex implements HashIndex {
   }
 
   /**
-   * Counting-sorts the live slots of table `t` into fresh CSR arrays and empties its delta. `keys` is scratch of
-   * one int32 per slot (the bucket of each slot, -1 when dead) so the slab is read once per table.
+   * Rebuilds table `t` from the live slots into fresh CSR arrays and empties its delta. A counting sort, made
+   * cache-friendly for big lists: slots are first partitioned by the top {@link PARTITION_BITS} bits of their
+   * bucket (a few hundred sequential write streams), so the per-bucket counting and scattering that follow each
+   * touch one partition's window of `offsets` and `entries` at a time instead of jumping across 10–50 MB.
    */
-  #rebuildTable(t: number, keys: Int32Array): void {
+  #rebuildTable(t: number, scratch: BuildScratch): void {
     const g = this.#g;
     const table = this.#tables[t]!;
     const bucketBits = g.hashed ? hashedBucketBits(this.#live) : g.bits;
     const buckets = 1 << bucketBits;
-    const offsets = new Uint32Array(buckets + 1);
+    const partBits = Math.min(PARTITION_BITS, bucketBits);
+    const lowBits = bucketBits - partBits;
     const used = this.#used;
     const alive = this.#alive;
     const words = this.#words;
@@ -635,24 +652,39 @@ export class MihIndex implements HashIndex {
     const shift = g.shift[t]!;
     const spill = g.spill[t]!;
     const mask = g.mask;
+    const hashed = g.hashed;
     const hashShift = 32 - bucketBits;
+    const { keys, partSlots, partKeys } = scratch;
+    const partCount = new Uint32Array((1 << partBits) + 1);
     for (let s = 0, o = word; s < used; s++, o += WORDS_PER_HASH) {
       if (alive[s] === 0) {
         keys[s] = NONE;
         continue;
       }
       let key = spill === 0 ? (words[o]! >>> shift) & mask : ((words[o]! << spill) | (words[o + 1]! >>> (32 - spill))) & mask;
-      if (g.hashed) key = Math.imul(key, GOLDEN) >>> hashShift;
+      if (hashed) key = Math.imul(key, GOLDEN) >>> hashShift;
       keys[s] = key;
-      offsets[key + 1]!++;
+      partCount[(key >>> lowBits) + 1]!++;
     }
-    for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
-    const cursor = offsets.slice(0, buckets);
-    const entries = new Int32Array(this.#live);
+    for (let p = 0; p < 1 << partBits; p++) partCount[p + 1]! += partCount[p]!;
     for (let s = 0; s < used; s++) {
       const key = keys[s]!;
-      if (key !== NONE) entries[cursor[key]!++] = s;
+      if (key === NONE) continue;
+      const j = partCount[key >>> lowBits]!++;
+      partSlots[j] = s;
+      partKeys[j] = key;
     }
+    const live = this.#live;
+    // Reuse the table's arrays when they fit: fresh 10–50 MB typed arrays per table make V8 run full GCs.
+    const offsets = table.offsets.length === buckets + 1 ? table.offsets.fill(0) : new Uint32Array(buckets + 1);
+    for (let j = 0; j < live; j++) offsets[partKeys[j]! + 1]!++;
+    for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
+    if (scratch.cursor.length < buckets) scratch.cursor = new Uint32Array(buckets);
+    const cursor = scratch.cursor;
+    cursor.set(offsets.subarray(0, buckets));
+    const fits = table.entries.length >= live && table.entries.length <= live + (live >>> 3) + 64;
+    const entries = fits ? table.entries : new Int32Array(live + (live >>> 5));
+    for (let j = 0; j < live; j++) entries[cursor[partKeys[j]!]!++] = partSlots[j]!;
     table.bucketBits = bucketBits;
     table.offsets = offsets;
     table.entries = entries;
@@ -661,6 +693,15 @@ export class MihIndex implements HashIndex {
     table.deltaCount = 0;
     table.dirty = 0;
     this.#rebuilds++;
+  }
+
+  #buildScratch(): BuildScratch {
+    return {
+      keys: new Int32Array(this.#used),
+      partSlots: new Int32Array(this.#live),
+      partKeys: new Int32Array(this.#live),
+      cursor: new Uint32Array(0),
+    };
   }
 
   #roundDone(table: SubTable): void {
@@ -674,6 +715,20 @@ export class MihIndex implements HashIndex {
     this.#roundLeft = this.#g.tables;
   }
 }
+
+/** Scratch arrays of a table build, shared by the tables of one full build. */
+interface BuildScratch {
+  /** Bucket of each slot, -1 when dead. */
+  keys: Int32Array;
+  /** Live slots and their buckets, ordered by partition. */
+  partSlots: Int32Array;
+  partKeys: Int32Array;
+  /** Next free entry per bucket, reused by every table of one build. */
+  cursor: Uint32Array;
+}
+
+/** Top bucket bits a table build partitions by first (256 partitions). */
+const PARTITION_BITS = 8;
 
 /** Candidates whose slab lines are touched before any of them is checked. */
 const PREFETCH_BLOCK = 64;

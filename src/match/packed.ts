@@ -13,7 +13,9 @@ export const WORDS_PER_HASH = 8;
 /** Writes the 8 words of a 32-byte hash into `out` at word offset `offset`. */
 export function packHash(hash: Uint8Array, out: Uint32Array, offset: number): void {
   for (let w = 0, b = 0; w < WORDS_PER_HASH; w++, b += 4) {
-    out[offset + w] = ((hash[b]! << 24) | (hash[b + 1]! << 16) | (hash[b + 2]! << 8) | hash[b + 3]!) >>> 0;
+    // Stored as int32: the Uint32Array store wraps it. A `>>> 0` here would produce doubles above 2^31 (heap
+    // numbers in unoptimised code and deopts in optimised code): it made bulk loads ~20x slower.
+    out[offset + w] = (hash[b]! << 24) | (hash[b + 1]! << 16) | (hash[b + 2]! << 8) | hash[b + 3]!;
   }
 }
 

@@ -75,3 +75,32 @@ function pc(x: number): number {
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
+
+/**
+ * {@link scanSlots} for several queries in one pass: each hash's first 4 words are loaded once and compared with
+ * every query (`qs` holds 8 words per query), so a batch of 8 dihedral variants streams the slab once, not 8 times.
+ * `outs[j]` collects the hits of query `j`.
+ */
+export function scanSlotsMany(
+  words: Uint32Array,
+  slots: number,
+  qs: Uint32Array,
+  count: number,
+  r: number,
+  ids: Uint32Array,
+  alive: Uint8Array | null,
+  outs: readonly MatchBuffer[],
+): void {
+  const end = slots * 8;
+  const q = new Uint32Array(8);
+  for (let o = 0; o < end; o += 8) {
+    const w0 = words[o]!, w1 = words[o + 1]!, w2 = words[o + 2]!, w3 = words[o + 3]!;
+    for (let j = 0, b = 0; j < count; j++, b += 8) {
+      const d = pc(w0 ^ qs[b]!) + pc(w1 ^ qs[b + 1]!) + pc(w2 ^ qs[b + 2]!) + pc(w3 ^ qs[b + 3]!);
+      if (d <= r) {
+        q.set(qs.subarray(b, b + 8));
+        finish(words, o, q, d, r, ids, alive, outs[j]!);
+      }
+    }
+  }
+}
