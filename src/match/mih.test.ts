@@ -22,7 +22,8 @@ describe('MihIndex', () => {
       expect(bits).toBeGreaterThanOrEqual(last);
       last = bits;
     }
-    expect(chooseSubstringBits(1e6)).toBe(16);
+    expect(chooseSubstringBits(5e5)).toBe(16);
+    expect(chooseSubstringBits(1e6)).toBe(18);
     expect(chooseSubstringBits(1e7)).toBe(22);
   });
 

@@ -8,7 +8,7 @@
  * that radius of its own substring and verifies the candidates with a popcount. With 16 × 16 bits, r = 31 means
  * 17 buckets in each of 16 tables; r = 10 means 11 exact buckets and no neighbour enumeration at all.
  *
- * The substring width follows the list size (16 bits up to a few million hashes, ~22 bits at 10M: longer
+ * The substring width follows the list size (16 bits up to ~600k hashes, 18 at 1M, 22 at 10M: longer
  * substrings mean fewer candidates per probe once buckets fill up). It is chosen whenever the index does a full
  * build (a bulk `apply`, or `compact()`), never on a small update.
  *
@@ -69,8 +69,12 @@ const MAX_SLOTS = 1 << 28;
 const DESIGN_RADIUS = 31;
 /** Bucket offsets may take at most this many bytes per entry when choosing a width (keeps ≤ 96 B/entry). */
 const OFFSET_BYTES_PER_ENTRY = 24;
-/** Measured cost of probing one bucket relative to verifying one candidate (both are a cache miss or two). */
-const PROBE_COST = 1.5;
+/**
+ * Cost of probing one bucket relative to verifying one candidate. Fitted with `npm run bench:index --
+ * --crossover` (radii 30–64, 100k and 1M hashes): with 0.5, one candidate check costs a near-constant ~6 scan
+ * steps ({@link SCAN_VS_CANDIDATE}) across sizes and radii.
+ */
+const PROBE_COST = 0.5;
 
 /** One substring table: CSR buckets plus the chained delta. */
 class SubTable {
@@ -136,7 +140,7 @@ export function mihQueryCost(bits: number, r: number, n: number): number {
 
 /**
  * The substring width `'auto'` picks for a list of `n` hashes: the cheapest at r = 31 among 16–22 bits whose
- * bucket offsets stay within the memory budget. 16 bits below ~2.5M hashes, 22 at 10M.
+ * bucket offsets stay within the memory budget: 16 bits up to ~600k hashes, 18 at 1M, 22 from ~5M.
  */
 export function chooseSubstringBits(n: number): number {
   let best = 16;
@@ -733,8 +737,11 @@ const PARTITION_BITS = 8;
 /** Candidates whose slab lines are touched before any of them is checked. */
 const PREFETCH_BLOCK = 64;
 
-/** Sequential scan steps that cost as much as one random candidate check (measured; see bench/index.ts). */
-export const SCAN_VS_CANDIDATE = 8;
+/**
+ * Sequential scan steps that cost as much as one candidate check (fitted; see {@link PROBE_COST}). The planner of
+ * {@link AutoIndex} scans when `mihQueryCost × 6 > slots`: above r ≈ 56–60 for 16-bit substrings.
+ */
+export const SCAN_VS_CANDIDATE = 6;
 
 /**
  * Words summed before the first (rejecting) branch: enough that an unrelated hash (half its bits differ) almost
