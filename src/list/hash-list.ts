@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { HASH_BYTES, parseHex } from '../hash/hex.js';
+import { HASH_BYTES, isHexOfLength, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
 import type { HashIndex } from '../match/types.js';
@@ -21,6 +21,7 @@ import type { EntryKind, ListEntry, ListUpdate } from '../sync/types.js';
 export type ListDigestKind = 'md5' | 'sha1' | 'sha256';
 
 const DIGEST_KINDS: readonly ListDigestKind[] = ['md5', 'sha1', 'sha256'];
+const HEX_KINDS = ['pdq', 'md5', 'sha1', 'sha256'] as const;
 
 /** Options of {@link HashList}. */
 export interface HashListOptions {
@@ -81,8 +82,6 @@ interface Op {
   source: string;
   key: string;
   entry: ListEntry | null;
-  pdq?: Uint8Array | undefined;
-  digests?: Partial<Record<ListDigestKind, Uint8Array>> | undefined;
 }
 
 interface State {
@@ -97,6 +96,10 @@ interface State {
   vpdq: Set<number>;
   bytes: number;
   bySource: Map<string, Record<EntryKind, number>>;
+  /** Per-handle scratch of #applyOps: which apply call last touched the handle, and where it noted it. */
+  touchedIn: Uint32Array;
+  touchedAt: Int32Array;
+  applies: number;
 }
 
 const DIGEST_BYTES: Record<ListDigestKind, DigestBytes> = { md5: 16, sha1: 20, sha256: 32 };
@@ -148,6 +151,7 @@ export class HashList {
   #state: State;
   #version = 0;
   readonly #newIndex: () => HashIndex;
+  readonly #scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
 
   /**
    * An empty list at version 0.
@@ -405,15 +409,50 @@ export class HashList {
       vpdq: new Set(),
       bytes: 0,
       bySource: new Map(),
+      touchedIn: new Uint32Array(0),
+      touchedAt: new Int32Array(0),
+      applies: 0,
     };
   }
 
-  /** Applies validated ops. Handles freed here are reused only by later calls, so the index batch stays exact. */
+  /**
+   * Applies validated ops. Handles freed here are reused only by later calls, so within one call a handle names
+   * one key and the index batch (removals first, then additions) is exact.
+   */
   #applyOps(state: State, ops: readonly Op[]): { added: number; updated: number; deleted: number } {
     const counts = { added: 0, updated: 0, deleted: 0 };
     const freed: number[] = [];
-    // Final PDQ per handle touched (null = none): one index batch for the whole page.
-    const pdqFinal = new Map<number, Uint8Array | null>();
+    // The final PDQ of each handle touched, noted without a Map or per-entry allocations: one slab per call.
+    const apply = ++state.applies;
+    const touched = new Int32Array(ops.length);
+    const hasPdq = new Uint8Array(ops.length);
+    const slab = new Uint8Array(ops.length * 32);
+    let nTouched = 0;
+    const note = (h: number, pdq: string | undefined): void => {
+      if (h >= state.touchedIn.length) {
+        const size = Math.max(1024, h + 1, state.touchedIn.length * 2);
+        const inCall = new Uint32Array(size);
+        inCall.set(state.touchedIn);
+        const at = new Int32Array(size);
+        at.set(state.touchedAt);
+        state.touchedIn = inCall;
+        state.touchedAt = at;
+      }
+      let pos: number;
+      if (state.touchedIn[h] === apply) pos = state.touchedAt[h]!;
+      else {
+        pos = nTouched++;
+        state.touchedIn[h] = apply;
+        state.touchedAt[h] = pos;
+        touched[pos] = h;
+      }
+      if (pdq === undefined) hasPdq[pos] = 0;
+      else {
+        decodeHexInto('pdq', pdq, slab, pos * 32);
+        hasPdq[pos] = 1;
+      }
+    };
+    const scratch = this.#scratch;
     for (const op of ops) {
       const ck = compositeKey(op.source, op.key);
       const handle = state.handles.get(ck);
@@ -421,7 +460,7 @@ export class HashList {
         if (handle === undefined) continue;
         this.#dropSlot(state, handle);
         state.handles.delete(ck);
-        pdqFinal.set(handle, null);
+        note(handle, undefined);
         freed.push(handle);
         counts.deleted++;
         continue;
@@ -439,23 +478,33 @@ export class HashList {
       state.keys[h] = ck;
       state.entries[h] = entry;
       state.bytes += approxBytes(entry);
-      const kinds = state.bySource.get(op.source) ?? { image: 0, video: 0 };
+      let kinds = state.bySource.get(op.source);
+      if (!kinds) state.bySource.set(op.source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
-      state.bySource.set(op.source, kinds);
-      pdqFinal.set(h, op.pdq ?? null);
+      const fp = entry.fingerprints;
+      note(h, fp.pdq);
       for (const kind of DIGEST_KINDS) {
-        const d = op.digests?.[kind];
-        if (d) state.digests[kind].add(h, d);
+        const hex = fp[kind];
+        if (hex === undefined) continue;
+        decodeHexInto(kind, hex, scratch[kind], 0);
+        state.digests[kind].add(h, scratch[kind]);
       }
-      if (entry.fingerprints.vpdq?.length) state.vpdq.add(h);
+      if (fp.vpdq?.length) state.vpdq.add(h);
     }
     const remove: number[] = [];
-    const add: Array<readonly [number, Uint8Array]> = [];
-    for (const [h, pdq] of pdqFinal) {
-      if (pdq) add.push([h, pdq]);
-      else if (state.index.has(h)) remove.push(h);
+    let adds = 0;
+    for (let pos = 0; pos < nTouched; pos++) {
+      if (hasPdq[pos]) adds++;
+      else if (state.index.has(touched[pos]!)) remove.push(touched[pos]!);
     }
-    if (remove.length + add.length > 0) state.index.apply({ remove, add });
+    if (remove.length + adds > 0) {
+      state.index.apply({
+        remove,
+        add: (function* () {
+          for (let pos = 0; pos < nTouched; pos++) if (hasPdq[pos]) yield [touched[pos]!, slab.subarray(pos * 32, pos * 32 + 32)] as const;
+        })(),
+      });
+    }
     state.free.push(...freed);
     return counts;
   }
@@ -504,10 +553,10 @@ function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number
     throw new TypeError(`Expected \`updates[${i}].entry\` to be a ListEntry with kind and fingerprints, or null`);
   }
   const fp = entry.fingerprints;
-  const op: Op = { source, key: update.key, entry };
-  if (fp.pdq !== undefined) op.pdq = parseHex('pdq', fp.pdq);
-  for (const kind of DIGEST_KINDS) {
-    if (fp[kind] !== undefined) (op.digests ??= {})[kind] = parseHex(kind, fp[kind]);
+  // Validate now (nothing is applied yet); #applyOps decodes into scratch buffers without allocating.
+  for (const kind of HEX_KINDS) {
+    const hex = fp[kind];
+    if (hex !== undefined && !isHexOfLength(hex, HASH_BYTES[kind])) parseHex(kind, hex);
   }
-  return op;
+  return { source, key: update.key, entry };
 }
