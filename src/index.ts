@@ -35,3 +35,4 @@ export * from './sync/index.js';
 export * from './media/index.js';
 export * from './list/index.js';
 export * from './scanner/index.js';
+export * from './rescan/index.js';
