@@ -163,7 +163,11 @@ export interface MockNcmecServer {
     entry: Partial<Omit<MockEntryContent, 'kind'>> & { kind?: EntryKind; fingerprints?: Record<string, string> },
     options?: { timestamp?: number },
   ): MockNcmecVersion;
-  /** Appends a new version of `key` with `changes` applied to its current content. */
+  /**
+   * Appends a new version of `key` with `changes` applied to its current content. For a deleted key this is a
+   * re-add: it starts from the entry's last content before the delete (fingerprints included), because an API
+   * record is always the entry's full state and a deleted record carries only member, id and timestamp.
+   */
   update(key: string, changes: Partial<Omit<MockEntryContent, 'kind' | 'member' | 'id'>>, options?: { timestamp?: number }): MockNcmecVersion;
   /** Appends a deleted record for `key`. */
   delete(key: string, options?: { timestamp?: number }): MockNcmecVersion;
@@ -299,6 +303,8 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
   // Mutations, in arrival order after the generated entries.
   const mutations: MockNcmecVersion[] = [];
   const latestMutation = new Map<string, MockNcmecVersion>();
+  // The last non-deleted content of each mutated key: what a re-add (update after delete) starts from.
+  const lastLiveContent = new Map<string, MockEntryContent>();
   let autoId = 0;
 
   const versionOfGenerated = (i: number): MockNcmecVersion => {
@@ -317,6 +323,7 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     const full = { ...version, seq: count + mutations.length };
     mutations.push(full);
     latestMutation.set(full.key, full);
+    if (full.content) lastLiveContent.set(full.key, full.content);
     windowCache.clear();
     return full;
   }
@@ -598,7 +605,13 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     update(key, changes, opts) {
       const current = latest(key);
       if (!current) throw new Error(`Unknown key ${key}`);
-      const base = current.content ?? { kind: current.kind, member: current.member, id: current.id, fingerprints: {} };
+      let base = current.content ?? lastLiveContent.get(key);
+      if (!base) {
+        // A generated entry deleted by a mutation: its content is still computable from (seed, index).
+        const i = generatedIndexOfKey(key);
+        if (i === undefined) throw new Error(`No content to re-add for ${key}`);
+        base = generatedContent(i);
+      }
       const content: MockEntryContent = { ...base, ...changes, kind: current.kind, member: current.member, id: current.id };
       return append({ key, timestampSec: stampOf(opts), content, kind: current.kind, member: current.member, id: current.id });
     },
