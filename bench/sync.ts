@@ -1,0 +1,274 @@
+/**
+ * `npm run bench:sync [-- --entries 1000000 --small 100000]`
+ *
+ * Entries from the loopback NCMEC mock (in its own process) through XML parse + store commit + in-memory index,
+ * end to end with `sync()`, against a baseline measured in the same run: the raw HTTP download of the same pages
+ * (bodies read, next-links followed, nothing parsed or stored). Each scenario runs in a fresh child process so
+ * its peak RSS is its own. Reported: entries/s, the ratio to the baseline, peak RSS at the small and the large
+ * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
+ * the cost of `synchronous=FULL` over `NORMAL`, and the reload time of the list from the store at startup.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { HashList } from '../src/list/hash-list.js';
+import { prepareUpdates } from '../src/sync/apply.js';
+import { createNcmecSource } from '../src/sync/ncmec/source.js';
+import { openListStore } from '../src/sync/store.js';
+import { sync } from '../src/sync/syncer.js';
+import { startMockNcmecServer } from '../test/helpers/mock-ncmec-server.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const SINCE = '2024-12-31T00:00:00Z';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+interface Server {
+  url: string;
+  username: string;
+  password: string;
+}
+
+interface Result {
+  scenario: string;
+  entries: number;
+  ms: number;
+  perSec: number;
+  peakRssMB: number;
+  listMB?: number;
+  reloadMs?: number;
+  storeMB?: number;
+  /** V8 heap still in use after the sync and a forced GC. */
+  liveHeapMB?: number;
+}
+
+/** Child: serve N generated entries until stdin closes. */
+async function serve(entries: number): Promise<void> {
+  const server = await startMockNcmecServer({ entries, seed: 1, spacingMs: 500, recordRequests: false });
+  process.stdout.write(JSON.stringify({ url: server.url, username: server.username, password: server.password }) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
+}
+
+function peakRssMB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Baseline: GET every page of the window and read the body; count records; parse nothing. */
+async function download(server: Server): Promise<Result> {
+  const auth = 'Basic ' + Buffer.from(`${server.username}:${server.password}`).toString('base64');
+  const to = new Date(Date.now() - 5000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  let next: string | undefined = `${server.url}/v2/entries?from=${encodeURIComponent(SINCE)}&to=${encodeURIComponent(to)}`;
+  let records = 0;
+  const start = performance.now();
+  while (next) {
+    const res = await request(next, { headers: { authorization: auth } });
+    const body = await res.body.text();
+    for (let i = body.indexOf('<member'); i !== -1; i = body.indexOf('<member', i + 7)) records++;
+    const m = /<next>([^<]*)<\/next>/.exec(body);
+    next = m ? server.url + m[1]!.replaceAll('&amp;', '&') : undefined;
+  }
+  const ms = performance.now() - start;
+  return { scenario: 'download', entries: records, ms, perSec: records / (ms / 1000), peakRssMB: peakRssMB() };
+}
+
+/** parse + store (+ index when `withList`), end to end through sync(). */
+async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal'): Promise<Result> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-sync-'));
+  try {
+    const file = path.join(dir, 'list.db');
+    const store = openListStore(file, { synchronous });
+    const list = withList ? new HashList() : undefined;
+    const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
+    const start = performance.now();
+    const report = await sync({ store, sources: [source], ...(list ? { list } : {}) });
+    const ms = performance.now() - start;
+    if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
+    const entries = report.sources[0]!.added + report.sources[0]!.updated;
+    const result: Result = {
+      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})`,
+      entries,
+      ms,
+      perSec: entries / (ms / 1000),
+      peakRssMB: peakRssMB(),
+      storeMB: Math.round((statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576),
+    };
+    (globalThis as { gc?: () => void }).gc?.();
+    result.liveHeapMB = Math.round(process.memoryUsage().heapUsed / 1048576);
+    if (list) {
+      result.listMB = Math.round(list.stats().memoryBytes / 1048576);
+      const t = performance.now();
+      const reloaded = HashList.load(store);
+      result.reloadMs = performance.now() - t;
+      if (reloaded.size !== list.size) throw new Error('reload size mismatch');
+    }
+    store.close();
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the time goes: the same pipeline as a store-only sync, but timing separately the source (HTTP + XML
+ * parse, awaiting each page) and our side (prepare + store commit, 10 000 updates per transaction).
+ */
+async function split(server: Server): Promise<Result[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-split-'));
+  try {
+    const store = openListStore(path.join(dir, 'list.db'));
+    const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
+    let sourceMs = 0;
+    let commitMs = 0;
+    let entries = 0;
+    let batch: ReturnType<typeof prepareUpdates>['updates'] = [];
+    let n = 0;
+    const it = source.fetch(null)[Symbol.asyncIterator]();
+    for (;;) {
+      let t = performance.now();
+      const step = await it.next();
+      sourceMs += performance.now() - t;
+      if (step.done) break;
+      t = performance.now();
+      for (const u of prepareUpdates('ncmec', step.value.updates).updates) batch.push(u);
+      entries += step.value.updates.length;
+      if (batch.length >= 10_000) {
+        store.commit({ sourceId: 'ncmec', updates: batch, checkpoint: step.value.checkpoint });
+        batch = [];
+        n++;
+      }
+      commitMs += performance.now() - t;
+    }
+    const t = performance.now();
+    if (batch.length) store.commit({ sourceId: 'ncmec', updates: batch, checkpoint: n });
+    commitMs += performance.now() - t;
+    store.close();
+    return [
+      { scenario: 'source alone (HTTP + XML parse)', entries, ms: sourceMs, perSec: entries / (sourceMs / 1000), peakRssMB: peakRssMB() },
+      { scenario: 'prepare + commit alone', entries, ms: commitMs, perSec: entries / (commitMs / 1000), peakRssMB: peakRssMB() },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Parent: runs `node --import tsx bench/sync.ts ...args` and returns its last stdout line as JSON. */
+function child<T>(args: string[], onFirstLine?: (line: string) => void, nodeFlags: string[] = []): { result: Promise<T>; stop: () => void } {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', SELF, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let last = '';
+  let first = true;
+  const lines = createInterface({ input: proc.stdout! });
+  lines.on('line', (line) => {
+    last = line;
+    if (first && onFirstLine) onFirstLine(line);
+    first = false;
+  });
+  const result = new Promise<T>((resolve, reject) =>
+    proc.on('close', (status) => (status === 0 || onFirstLine ? resolve(JSON.parse(last) as T) : reject(new Error(`child ${args.join(' ')} exited ${status}`)))),
+  );
+  return { result, stop: () => proc.stdin!.end() };
+}
+
+async function withServer<T>(entries: number, fn: (server: Server) => Promise<T>): Promise<T> {
+  let resolveServer!: (s: Server) => void;
+  const ready = new Promise<Server>((r) => (resolveServer = r));
+  const c = child<Server>(['--serve', String(entries)], (line) => resolveServer(JSON.parse(line) as Server));
+  try {
+    return await fn(await ready);
+  } finally {
+    c.stop();
+    await c.result.catch(() => undefined);
+  }
+}
+
+async function scenario(name: string, server: Server, nodeFlags: string[] = []): Promise<Result> {
+  return child<Result>(['--scenario', name, JSON.stringify(server)], undefined, ['--expose-gc', ...nodeFlags]).result;
+}
+
+/** The V8 heap cap of the bounded-memory check: far below what the list itself would need at the large size. */
+const CAPPED_HEAP_MB = 96;
+
+async function main(): Promise<void> {
+  const serveAt = process.argv.indexOf('--serve');
+  if (serveAt !== -1) return serve(Number(process.argv[serveAt + 1]));
+  const scenarioAt = process.argv.indexOf('--scenario');
+  if (scenarioAt !== -1) {
+    const name = process.argv[scenarioAt + 1]!;
+    const server = JSON.parse(process.argv[scenarioAt + 2]!) as Server;
+    if (name === 'split') {
+      process.stdout.write(JSON.stringify(await split(server)) + '\n');
+      return;
+    }
+    const r =
+      name === 'download' ? await download(server)
+      : name === 'list' ? await runSync(server, true, 'full')
+      : name === 'store' ? await runSync(server, false, 'full')
+      : await runSync(server, false, 'normal');
+    process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
+
+  const large = flag('entries', 1_000_000);
+  const small = flag('small', 100_000);
+  const results: Result[] = [];
+  const log = (r: Result) => {
+    results.push(r);
+    console.error(`  ${r.scenario.padEnd(38)} ${String(r.entries).padStart(8)} entries  ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round(r.perSec).toString().padStart(8)}/s  peak RSS ${r.peakRssMB} MB`);
+  };
+  console.error(`bench:sync: ${large.toLocaleString()} and ${small.toLocaleString()} entries from the loopback NCMEC mock (1000 per page)`);
+  await withServer(small, async (server) => {
+    for (const name of ['download', 'list', 'store', 'store-normal']) log(await scenario(name, server));
+  });
+  await withServer(large, async (server) => {
+    for (const name of ['download', 'list', 'store']) log(await scenario(name, server));
+    // Memory bounded by page size, not list size: the store-only sync must finish inside a small heap.
+    const capped = await scenario('store', server, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
+    log({ ...capped, scenario: `sync store only, ${CAPPED_HEAP_MB} MB heap cap` });
+    for (const r of await child<Result[]>(['--scenario', 'split', JSON.stringify(server)]).result) log(r);
+  });
+
+  const find = (scenario: string, entries: number) => results.find((r) => r.scenario.startsWith(scenario) && r.entries === entries)!;
+  const base = find('download', large);
+  const listL = find('sync store+index', large);
+  const storeL = find('sync store only (full)', large);
+  const listS = find('sync store+index', small);
+  const storeS = find('sync store only (full)', small);
+  const normalS = find('sync store only (normal)', small);
+  const summary = {
+    entriesPerSec: {
+      endToEnd: Math.round(listL.perSec),
+      storeOnly: Math.round(storeL.perSec),
+      download: Math.round(base.perSec),
+      sourceAlone: Math.round(find('source alone', large).perSec),
+      prepareAndCommitAlone: Math.round(find('prepare + commit alone', large).perSec),
+    },
+    ratioToDownload: { endToEnd: +(listL.perSec / base.perSec).toFixed(3), storeOnly: +(storeL.perSec / base.perSec).toFixed(3) },
+    liveHeapAfterSyncMB: {
+      [`storeOnly@${small}`]: storeS.liveHeapMB,
+      [`storeOnly@${large}`]: storeL.liveHeapMB,
+      [`storeIndex@${small}`]: listS.liveHeapMB,
+      [`storeIndex@${large}`]: listL.liveHeapMB,
+    },
+    storeOnlyWithinHeapCapMB: results.some((r) => r.scenario.includes('heap cap') && r.entries === large) ? CAPPED_HEAP_MB : null,
+    peakRssMB: {
+      [`storeOnly@${small}`]: storeS.peakRssMB,
+      [`storeOnly@${large}`]: storeL.peakRssMB,
+      [`storeIndex@${small}`]: listS.peakRssMB,
+      [`storeIndex@${large}`]: listL.peakRssMB,
+    },
+    listEstimateMB: { [small]: listS.listMB, [large]: listL.listMB },
+    reloadFromStoreMs: { [small]: Math.round(listS.reloadMs!), [large]: Math.round(listL.reloadMs!) },
+    fullOverNormalTime: +(storeS.ms / normalS.ms).toFixed(3),
+    storeFileMB: { [large]: storeL.storeMB },
+  };
+  console.log(JSON.stringify({ results, summary }, null, 2));
+}
+
+await main();
