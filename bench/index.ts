@@ -10,8 +10,9 @@
  *
  * `--json` prints one object per line and measurement:
  * `{"index","n","dataset","r","qps","buildMs","heapBytesPerEntry","identicalToLinear",...}`; the default index is
- * printed once more as `"default"`. Extra fields: rssBytesPerEntry, memoryBytesPerEntry (the index's own
- * estimate), ratioToLinear, queries, substringBits. `--indexes mih:20` adds a MIH variant with a fixed substring
+ * printed once more as `"default"`. Extra fields: compactMs (full rebuild from the index's own storage, free of
+ * the caller-side GC that buildMs includes), rssBytesPerEntry, memoryBytesPerEntry (the index's own estimate),
+ * ratioToLinear, queries, substringBits. `--indexes mih:20` adds a MIH variant with a fixed substring
  * width (printed with `"variant"`). `--updates`, `--crossover` and `--dihedral` add the update-throughput,
  * scan/probe crossover and 8-variant batch measurements described in docs/performance.md.
  */
@@ -145,6 +146,7 @@ interface Built {
   c: Contender;
   index: HashIndex;
   buildMs: number;
+  compactMs: number | undefined;
   heapBytes: number;
   rssBytes: number;
 }
@@ -155,6 +157,14 @@ function heap(): { heap: number; rss: number } {
   return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
 }
 
+function pairsOf(data: Uint8Array, n: number): (readonly [number, Uint8Array])[] {
+  return Array.from({ length: n }, (_, id) => [id, data.subarray(id * 32, id * 32 + 32)] as const);
+}
+
+/**
+ * Builds one index with a single `apply` (timed: `buildMs`, which includes any GC the caller's pairs cause),
+ * measures its heap growth, then times a full rebuild from its own storage where it has one (`compactMs`).
+ */
 function build(c: Contender, pairs: (readonly [number, Uint8Array])[]): Built {
   const before = heap();
   const index = createHashIndex(c.options);
@@ -162,7 +172,14 @@ function build(c: Contender, pairs: (readonly [number, Uint8Array])[]): Built {
   index.apply({ add: pairs });
   const buildMs = performance.now() - t;
   const after = heap();
-  return { c, index, buildMs, heapBytes: after.heap - before.heap, rssBytes: after.rss - before.rss };
+  let compactMs: number | undefined;
+  const compact = (index as { compact?: () => void }).compact;
+  if (compact !== undefined) {
+    const t2 = performance.now();
+    compact.call(index);
+    compactMs = performance.now() - t2;
+  }
+  return { c, index, buildMs, compactMs, heapBytes: after.heap - before.heap, rssBytes: after.rss - before.rss };
 }
 
 function same(a: readonly IndexMatch[], b: readonly IndexMatch[]): boolean {
@@ -179,7 +196,7 @@ interface Timing {
 
 /**
  * Interleaved measurement at radius `r`: a warm-up slice per index, then `rounds` rounds in which every index runs queries for
- * its slice (at least one). Results are checked against `oracle` (linear's answers).
+ * its slice (at least one), in an order rotated each round. Results are checked against `oracle` (linear's answers).
  */
 function measure(built: Built[], queries: Uint8Array[], r: number, oracle: IndexMatch[][]): Map<Built, Timing> {
   const rounds = 6;
@@ -196,7 +213,9 @@ function measure(built: Built[], queries: Uint8Array[], r: number, oracle: Index
     cursor.set(b, i);
   }
   for (let round = 0; round < rounds; round++) {
-    for (const b of built) {
+    // Rotate who goes first: the index measured right after a full scan finds caches and TLB flushed.
+    const order = built.map((_, i) => built[(i + round) % built.length]!);
+    for (const b of order) {
       const timing = out.get(b)!;
       let i = cursor.get(b)!;
       const t = performance.now();
@@ -224,7 +243,7 @@ function emit(row: Record<string, unknown>): void {
 function printTable(n: number, dataset: Dataset, group: Record<string, unknown>[]): void {
   if (args.json) return;
   console.log(`\nN = ${n.toLocaleString('en-US')}, ${dataset}`);
-  const header = ['index', ...radii.map((r) => `r=${r} q/s (× linear)`), 'build ms', 'heap B/entry', 'identical'];
+  const header = ['index', ...radii.map((r) => `r=${r} q/s (× linear)`), 'build ms', 'rebuild ms', 'heap B/entry', 'identical'];
   const lines = [header];
   for (const label of [...new Set(group.map((g) => g.variant ?? g.index))]) {
     const mine = group.filter((g) => (g.variant ?? g.index) === label);
@@ -236,6 +255,7 @@ function printTable(n: number, dataset: Dataset, group: Record<string, unknown>[
         return `${Math.round(m.qps as number).toLocaleString('en-US')} (×${(m.ratioToLinear as number).toFixed(1)})`;
       }),
       String(Math.round(first.buildMs as number)),
+      first.compactMs === undefined ? '-' : String(Math.round(first.compactMs as number)),
       String(Math.round(first.heapBytesPerEntry as number)),
       mine.every((m) => m.identicalToLinear) ? 'yes' : 'NO',
     ]);
@@ -306,10 +326,9 @@ for (const n of sizes) {
     const data = generate(n, dataset, rand);
     const queries = makeQueries(data, n, queryCount, rand);
     if (args.updates) for (const c of contenders.filter((x) => x.name !== 'linear')) measureUpdates(c, data, Math.min(n, 1_000_000), dataset);
-    let pairs: (readonly [number, Uint8Array])[] | null = Array.from({ length: n }, (_, id) => [id, data.subarray(id * 32, id * 32 + 32)] as const);
-    if (args.crossover) measureCrossover(n, dataset, pairs, queries.slice(0, 100));
-    const built = contenders.map((c) => build(c, pairs!));
-    pairs = null;
+    if (args.crossover) measureCrossover(n, dataset, pairsOf(data, n), queries.slice(0, 100));
+    // Each index gets fresh [id, hash] pairs, dropped after its build, as a caller loading a list would.
+    const built = contenders.map((c) => build(c, pairsOf(data, n)));
     const linear = built.find((b) => b.c.label === 'linear')!;
     const group: Record<string, unknown>[] = [];
     for (const r of radii) {
@@ -328,6 +347,7 @@ for (const n of sizes) {
           r,
           qps,
           buildMs: b.buildMs,
+          ...(b.compactMs !== undefined ? { compactMs: b.compactMs } : {}),
           heapBytesPerEntry: b.heapBytes / n,
           identicalToLinear: t.identical,
           rssBytesPerEntry: b.rssBytes / n,

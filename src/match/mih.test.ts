@@ -24,7 +24,7 @@ describe('MihIndex', () => {
     }
     expect(chooseSubstringBits(5e5)).toBe(16);
     expect(chooseSubstringBits(1e6)).toBe(18);
-    expect(chooseSubstringBits(1e7)).toBe(22);
+    expect(chooseSubstringBits(1e7)).toBe(21);
   });
 
   it('rebuilds at most one table per single add or remove (a bounded pause)', () => {

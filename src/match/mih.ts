@@ -8,7 +8,7 @@
  * that radius of its own substring and verifies the candidates with a popcount. With 16 × 16 bits, r = 31 means
  * 17 buckets in each of 16 tables; r = 10 means 11 exact buckets and no neighbour enumeration at all.
  *
- * The substring width follows the list size (16 bits up to ~600k hashes, 18 at 1M, 22 at 10M: longer
+ * The substring width follows the list size (16 bits up to ~600k hashes, 18 at 1M, 21 at 10M: longer
  * substrings mean fewer candidates per probe once buckets fill up). It is chosen whenever the index does a full
  * build (a bulk `apply`, or `compact()`), never on a small update.
  *
@@ -70,11 +70,16 @@ const DESIGN_RADIUS = 31;
 /** Bucket offsets may take at most this many bytes per entry when choosing a width (keeps ≤ 96 B/entry). */
 const OFFSET_BYTES_PER_ENTRY = 24;
 /**
- * Cost of probing one bucket relative to verifying one candidate. Fitted with `npm run bench:index --
- * --crossover` (radii 30–64, 100k and 1M hashes): with 0.5, one candidate check costs a near-constant ~6 scan
- * steps ({@link SCAN_VS_CANDIDATE}) across sizes and radii.
+ * Cost of probing one bucket relative to verifying one candidate. While a table's offsets fit in cache (≤ 1 MB,
+ * up to 18-bit substrings) a probe is cheap: 0.5, fitted with `npm run bench:index -- --crossover` (radii 30–64,
+ * 100k and 1M hashes), where one candidate check then costs a near-constant ~6 scan steps
+ * ({@link SCAN_VS_CANDIDATE}). Wider tables cost a DRAM miss per probe: 6, fitted at 10M hashes where 21-bit
+ * substrings measured 1.16× faster than 22-bit and 1.56× faster than 20-bit at r = 31.
  */
-const PROBE_COST = 0.5;
+function probeCost(bits: number): number {
+  return bits <= CACHED_OFFSET_BITS ? 0.5 : 6;
+}
+const CACHED_OFFSET_BITS = 18;
 
 /** One substring table: CSR buckets plus the chained delta. */
 class SubTable {
@@ -131,16 +136,16 @@ export function mihProbeCount(bits: number, r: number): number {
   return (a + 1) * probeCount(bits, k) + (m - a - 1) * (k > 0 ? probeCount(bits, k - 1) : 0);
 }
 
-/** Expected work of one query (probes weighted by {@link PROBE_COST}, plus candidates) on uniform data. */
+/** Expected work of one query (probes weighted by {@link probeCost}, plus candidates) on uniform data. */
 export function mihQueryCost(bits: number, r: number, n: number): number {
   const probes = mihProbeCount(bits, r);
   const perBucket = bits === 32 ? 1 : n / 2 ** bits;
-  return probes * PROBE_COST + probes * perBucket;
+  return probes * probeCost(bits) + probes * perBucket;
 }
 
 /**
  * The substring width `'auto'` picks for a list of `n` hashes: the cheapest at r = 31 among 16–22 bits whose
- * bucket offsets stay within the memory budget: 16 bits up to ~600k hashes, 18 at 1M, 22 from ~5M.
+ * bucket offsets stay within the memory budget: 16 bits up to ~600k hashes, 18 at 1–2M, 21 at 5–10M.
  */
 export function chooseSubstringBits(n: number): number {
   let best = 16;
@@ -738,7 +743,7 @@ const PARTITION_BITS = 8;
 const PREFETCH_BLOCK = 64;
 
 /**
- * Sequential scan steps that cost as much as one candidate check (fitted; see {@link PROBE_COST}). The planner of
+ * Sequential scan steps that cost as much as one candidate check (fitted; see {@link probeCost}). The planner of
  * {@link AutoIndex} scans when `mihQueryCost × 6 > slots`: above r ≈ 56–60 for 16-bit substrings.
  */
 export const SCAN_VS_CANDIDATE = 6;
