@@ -182,6 +182,15 @@ function build(c: Contender, pairs: (readonly [number, Uint8Array])[]): Built {
   return { c, index, buildMs, compactMs, heapBytes: after.heap - before.heap, rssBytes: after.rss - before.rss };
 }
 
+function shuffled<T>(items: readonly T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rand() % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 function same(a: readonly IndexMatch[], b: readonly IndexMatch[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.id !== b[i]!.id || a[i]!.distance !== b[i]!.distance) return false;
@@ -196,7 +205,7 @@ interface Timing {
 
 /**
  * Interleaved measurement at radius `r`: a warm-up slice per index, then `rounds` rounds in which every index runs queries for
- * its slice (at least one), in an order rotated each round. Results are checked against `oracle` (linear's answers).
+ * its slice (at least one), in a freshly shuffled order each round. Results are checked against `oracle` (linear's answers).
  */
 function measure(built: Built[], queries: Uint8Array[], r: number, oracle: IndexMatch[][]): Map<Built, Timing> {
   const rounds = 6;
@@ -213,8 +222,9 @@ function measure(built: Built[], queries: Uint8Array[], r: number, oracle: Index
     cursor.set(b, i);
   }
   for (let round = 0; round < rounds; round++) {
-    // Rotate who goes first: the index measured right after a full scan finds caches and TLB flushed.
-    const order = built.map((_, i) => built[(i + round) % built.length]!);
+    // A fresh seeded order each round: whoever runs right after a full scan finds caches and TLB flushed, and a
+    // rotation keeps the cyclic order (the same index would always follow linear).
+    const order = shuffled(built, makeRandom(round * 7 + r + 1));
     for (const b of order) {
       const timing = out.get(b)!;
       let i = cursor.get(b)!;
