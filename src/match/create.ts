@@ -7,7 +7,8 @@
 import { AutoIndex } from './auto.js';
 import { BkTreeIndex } from './bk-tree.js';
 import { LinearIndex } from './linear.js';
-import { MihIndex, type MihOptions, checkMihOptions } from './mih.js';
+import { MihIndex } from './mih.js';
+import { type MihOptions, checkMihOptions } from './mih-plan.js';
 import type { HashIndex } from './types.js';
 import { describeValue } from './validate.js';
 

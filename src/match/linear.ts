@@ -9,21 +9,9 @@ import { checkBatch } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash } from './packed.js';
-import { scanSlots, scanSlotsMany } from './scan.js';
+import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
 import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
-
-/** Packs `hashes` as query words, runs `scan` with one hit buffer per hash, and returns the sorted results. */
-export function batchScan(
-  hashes: readonly Uint8Array[],
-  scan: (qs: Uint32Array, outs: MatchBuffer[]) => void,
-): IndexMatch[][] {
-  const qs = new Uint32Array(hashes.length * WORDS_PER_HASH);
-  hashes.forEach((h, j) => packHash(h, qs, j * WORDS_PER_HASH));
-  const outs = hashes.map(() => new MatchBuffer());
-  scan(qs, outs);
-  return outs.map((o) => o.finish());
-}
 
 /**
  * Exact Hamming index by full scan: O(n) per query, O(1) add and remove (the last slot moves into the hole, so

@@ -27,141 +27,24 @@
  * @module
  */
 import { checkBatch } from './batch.js';
-import { type Geometry, MAX_DIRECT_BITS, MIN_DIRECT_BITS, makeGeometry, substringOf } from './geometry.js';
+import { type Geometry, makeGeometry, substringOf } from './geometry.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash, popcount, wordDistance } from './packed.js';
-import { probeCount, probeMasks } from './probe-masks.js';
-import { scanSlots, scanSlotsMany } from './scan.js';
-import { batchScan } from './linear.js';
+import { type MihOptions, SCAN_VS_CANDIDATE, checkMihOptions, chooseSubstringBits, mihQueryCost } from './mih-plan.js';
+import { probeMasks } from './probe-masks.js';
+import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
+import { NONE, SubTable } from './sub-table.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
-import { assertId, assertMaxDistance, assertPdqBytes, describeValue } from './validate.js';
+import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
 
-/** Options of {@link MihIndex}. */
-export interface MihOptions {
-  /**
-   * Width of each substring: 8–24 bits (directly addressed buckets) or 32 (hashed buckets); the index keeps
-   * `⌊256 / substringBits⌋` tables. `'auto'` picks the width from the list size at each full build.
-   *
-   * @default 'auto'
-   */
-  substringBits?: number | 'auto';
-  /**
-   * A table is rebuilt once its delta (adds) plus stale entries (removes) exceed this fraction of the list size.
-   *
-   * @default 0.0625
-   */
-  maxDeltaFraction?: number;
-  /**
-   * Floor of the rebuild threshold, in entries, so small lists do not rebuild on every change.
-   *
-   * @default 4096
-   */
-  minDeltaEntries?: number;
-}
+export type { MihOptions } from './mih-plan.js';
+export { chooseSubstringBits, mihProbeCount, mihQueryCost } from './mih-plan.js';
 
 const GOLDEN = 0x9e3779b1;
-const NONE = -1;
 const EMPTY_MASKS = new Int32Array(0);
 /** Slots are addressed as `slot << 3` in int32 arithmetic, which caps a slab at 2^28 hashes (8.6 GB). */
 const MAX_SLOTS = 1 << 28;
-/** The radius the automatic substring width is tuned for: the PDQ match threshold. */
-const DESIGN_RADIUS = 31;
-/** Bucket offsets may take at most this many bytes per entry when choosing a width (keeps ≤ 96 B/entry). */
-const OFFSET_BYTES_PER_ENTRY = 24;
-/**
- * Cost of probing one bucket relative to verifying one candidate. While a table's offsets fit in cache (≤ 1 MB,
- * up to 18-bit substrings) a probe is cheap: 0.5, fitted with `npm run bench:index -- --crossover` (radii 30–64,
- * 100k and 1M hashes), where one candidate check then costs a near-constant ~6 scan steps
- * ({@link SCAN_VS_CANDIDATE}). Wider tables cost a DRAM miss per probe: 6, fitted at 10M hashes where 21-bit
- * substrings measured 1.16× faster than 22-bit and 1.56× faster than 20-bit at r = 31.
- */
-function probeCost(bits: number): number {
-  return bits <= CACHED_OFFSET_BITS ? 0.5 : 6;
-}
-const CACHED_OFFSET_BITS = 18;
-
-/** One substring table: CSR buckets plus the chained delta. */
-class SubTable {
-  bucketBits: number;
-  offsets: Uint32Array;
-  entries = new Int32Array(0);
-  deltaHead: Int32Array | null = null;
-  deltaNext = new Int32Array(0);
-  deltaSlot = new Int32Array(0);
-  deltaCount = 0;
-  /** Adds plus removes since the last rebuild. */
-  dirty = 0;
-  rebuiltThisRound = false;
-
-  constructor(bucketBits: number) {
-    this.bucketBits = bucketBits;
-    this.offsets = new Uint32Array((1 << bucketBits) + 1);
-  }
-
-  addDelta(bucket: number, slot: number): void {
-    if (this.deltaHead === null) this.deltaHead = new Int32Array(1 << this.bucketBits).fill(NONE);
-    const e = this.deltaCount++;
-    if (e === this.deltaSlot.length) {
-      const cap = nextCapacity(this.deltaSlot.length, e + 1);
-      const slots = new Int32Array(cap);
-      slots.set(this.deltaSlot);
-      const next = new Int32Array(cap);
-      next.set(this.deltaNext);
-      this.deltaSlot = slots;
-      this.deltaNext = next;
-    }
-    this.deltaSlot[e] = slot;
-    this.deltaNext[e] = this.deltaHead[bucket]!;
-    this.deltaHead[bucket] = e;
-    this.dirty++;
-  }
-
-  memoryBytes(): number {
-    return (
-      this.offsets.byteLength +
-      this.entries.byteLength +
-      (this.deltaHead?.byteLength ?? 0) +
-      this.deltaNext.byteLength +
-      this.deltaSlot.byteLength
-    );
-  }
-}
-
-/** Probes a query at radius `r` costs with `bits`-bit substrings (the refined pigeonhole split). */
-export function mihProbeCount(bits: number, r: number): number {
-  const m = Math.floor(256 / bits);
-  const k = Math.floor(r / m);
-  const a = r - k * m;
-  return (a + 1) * probeCount(bits, k) + (m - a - 1) * (k > 0 ? probeCount(bits, k - 1) : 0);
-}
-
-/** Expected work of one query (probes weighted by {@link probeCost}, plus candidates) on uniform data. */
-export function mihQueryCost(bits: number, r: number, n: number): number {
-  const probes = mihProbeCount(bits, r);
-  const perBucket = bits === 32 ? 1 : n / 2 ** bits;
-  return probes * probeCost(bits) + probes * perBucket;
-}
-
-/**
- * The substring width `'auto'` picks for a list of `n` hashes: the cheapest at r = 31 among 16–22 bits whose
- * bucket offsets stay within the memory budget: 16 bits up to ~600k hashes, 18 at 1–2M, 21 at 5–10M.
- */
-export function chooseSubstringBits(n: number): number {
-  let best = 16;
-  let bestCost = mihQueryCost(16, DESIGN_RADIUS, n);
-  for (let bits = 17; bits <= 22; bits++) {
-    const offsetBytes = 4 * 2 ** bits * Math.floor(256 / bits);
-    if (offsetBytes > OFFSET_BYTES_PER_ENTRY * n) continue;
-    const cost = mihQueryCost(bits, DESIGN_RADIUS, n);
-    if (cost < bestCost) {
-      best = bits;
-      bestCost = cost;
-    }
-  }
-  return best;
-}
-
 /** Marks the index built by {@link AutoIndex}. @internal */
 export const kAutoMode = Symbol('auto');
 
@@ -743,12 +626,6 @@ const PARTITION_BITS = 8;
 const PREFETCH_BLOCK = 64;
 
 /**
- * Sequential scan steps that cost as much as one candidate check (fitted; see {@link probeCost}). The planner of
- * {@link AutoIndex} scans when `mihQueryCost × 6 > slots`: above r ≈ 56–60 for 16-bit substrings.
- */
-export const SCAN_VS_CANDIDATE = 6;
-
-/**
  * Words summed before the first (rejecting) branch: enough that an unrelated hash (half its bits differ) almost
  * never passes, i.e. 16·w − 3σ > r. Fewer words for small radii save ALU work.
  */
@@ -761,35 +638,4 @@ function firstStageWords(r: number): number {
 /** Bucket bits for hashed (32-bit) substrings: about one bucket per entry, 2^10 to 2^24. */
 function hashedBucketBits(live: number): number {
   return Math.min(24, Math.max(10, Math.ceil(Math.log2(live + 1))));
-}
-
-/** Validates {@link MihOptions} and fills in defaults. */
-export function checkMihOptions(options: MihOptions): Required<MihOptions> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
-  const { substringBits = 'auto', maxDeltaFraction = 1 / 16, minDeltaEntries = 4096 } = options;
-  if (
-    substringBits !== 'auto' &&
-    substringBits !== 32 &&
-    !(
-      typeof substringBits === 'number' &&
-      Number.isInteger(substringBits) &&
-      substringBits >= MIN_DIRECT_BITS &&
-      substringBits <= MAX_DIRECT_BITS
-    )
-  ) {
-    throw new RangeError(
-      `Expected \`substringBits\` to be 'auto', an integer from ${MIN_DIRECT_BITS} to ${MAX_DIRECT_BITS}, or 32, got ${describeValue(substringBits)}`,
-    );
-  }
-  if (typeof maxDeltaFraction !== 'number' || !(maxDeltaFraction > 0 && maxDeltaFraction <= 1)) {
-    throw new RangeError(
-      `Expected \`maxDeltaFraction\` to be a number greater than 0 and at most 1, got ${describeValue(maxDeltaFraction)}`,
-    );
-  }
-  if (typeof minDeltaEntries !== 'number' || !Number.isInteger(minDeltaEntries) || minDeltaEntries < 1) {
-    throw new RangeError(`Expected \`minDeltaEntries\` to be a positive integer, got ${describeValue(minDeltaEntries)}`);
-  }
-  return { substringBits, maxDeltaFraction, minDeltaEntries };
 }

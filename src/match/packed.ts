@@ -19,19 +19,6 @@ export function packHash(hash: Uint8Array, out: Uint32Array, offset: number): vo
   }
 }
 
-/** Reads the hash stored at word offset `offset` back into 32 bytes. */
-export function unpackHash(words: Uint32Array, offset: number): Uint8Array {
-  const out = new Uint8Array(WORDS_PER_HASH * 4);
-  for (let w = 0, b = 0; w < WORDS_PER_HASH; w++, b += 4) {
-    const x = words[offset + w]!;
-    out[b] = x >>> 24;
-    out[b + 1] = (x >>> 16) & 0xff;
-    out[b + 2] = (x >>> 8) & 0xff;
-    out[b + 3] = x & 0xff;
-  }
-  return out;
-}
-
 /** SWAR popcount of a 32-bit value (duplicated from hash/hex.ts so the hot loops stay monomorphic and local). */
 export function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);

@@ -11,7 +11,9 @@
  * @internal
  * @module
  */
-import type { MatchBuffer } from './match-buffer.js';
+import type { IndexMatch } from './types.js';
+import { MatchBuffer } from './match-buffer.js';
+import { WORDS_PER_HASH, packHash } from './packed.js';
 
 /**
  * Scans slots `[0, slots)` of `words` against the query words `q` and pushes `(ids[slot], distance)` for every
@@ -103,4 +105,16 @@ export function scanSlotsMany(
       }
     }
   }
+}
+
+/** Packs `hashes` as query words, runs `scan` with one hit buffer per hash, and returns the sorted results. */
+export function batchScan(
+  hashes: readonly Uint8Array[],
+  scan: (qs: Uint32Array, outs: MatchBuffer[]) => void,
+): IndexMatch[][] {
+  const qs = new Uint32Array(hashes.length * WORDS_PER_HASH);
+  hashes.forEach((h, j) => packHash(h, qs, j * WORDS_PER_HASH));
+  const outs = hashes.map(() => new MatchBuffer());
+  scan(qs, outs);
+  return outs.map((o) => o.finish());
 }
