@@ -1,7 +1,10 @@
 /**
  * Reads and validates an {@link IndexBatch} completely before an index touches its state, so a bad entry anywhere
- * in the batch leaves the index unchanged (never half-applied). Arrays are validated in place, not copied, so a
- * bulk load of millions of entries does not double its transient memory.
+ * in the batch leaves the index unchanged (never half-applied).
+ *
+ * Arrays of pairs are validated in place, not copied. Other iterables (a generator over a store's rows, say) are
+ * read once into a packed form, ids in a `Uint32Array` and hashes in one `Uint8Array`, so a 10M-entry reload never
+ * holds 10M `[id, hash]` pair objects at once (that much live heap makes every large allocation a full GC).
  *
  * @internal
  * @module
@@ -12,36 +15,87 @@ import { assertId, assertPdqBytes, describeValue } from './validate.js';
 /** An [id, hash] pair as accepted by `apply`. */
 export type IndexPair = readonly [id: number, hash: Uint8Array];
 
+/** Validated additions: either the caller's array of pairs or a packed copy. */
+export interface CheckedAdds {
+  readonly count: number;
+  /** The caller's pairs (when `add` was an array), else null. */
+  readonly pairs: readonly IndexPair[] | null;
+  /** Packed ids and hashes (32 bytes each, in order) when `add` was another iterable. */
+  readonly ids: Uint32Array;
+  readonly hashes: Uint8Array;
+}
+
 /** A validated batch: removals, then additions, in caller order. */
 export interface CheckedBatch {
   removes: readonly number[];
-  adds: readonly IndexPair[];
+  adds: CheckedAdds;
   /** Largest id among the additions (-1 when none), so an index can size its id table once. */
   maxAddId: number;
 }
 
 const isId = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
 const isPdq = (v: unknown): boolean => v instanceof Uint8Array && v.length === 32;
+const EMPTY_IDS = new Uint32Array(0);
+const EMPTY_BYTES = new Uint8Array(0);
 
-/** Materialises (if not arrays) and checks every id and hash of `batch`. @throws {TypeError | RangeError} */
+/** Checks one addition; the message (and its name string) is built only when it fails. */
+function checkPair(pair: unknown, i: number): asserts pair is IndexPair {
+  if (!Array.isArray(pair) || pair.length !== 2) {
+    throw new TypeError(`Expected \`batch.add[${i}]\` to be an [id, hash] pair, got ${describeValue(pair)}`);
+  }
+  if (!isId(pair[0])) assertId(pair[0], `batch.add[${i}][0]`);
+  if (!isPdq(pair[1])) assertPdqBytes(pair[1], `batch.add[${i}][1]`);
+}
+
+/** Reads and checks every id and hash of `batch`. @throws {TypeError | RangeError} */
 export function checkBatch(batch: IndexBatch): CheckedBatch {
   if (typeof batch !== 'object' || batch === null) {
     throw new TypeError(`Expected \`batch\` to be an object with \`remove\` and/or \`add\`, got ${describeValue(batch)}`);
   }
   const removes = batch.remove === undefined ? [] : Array.isArray(batch.remove) ? batch.remove : [...batch.remove];
-  const adds = batch.add === undefined ? [] : Array.isArray(batch.add) ? batch.add : [...batch.add];
-  // Cheap predicates first; the message (and its name string) is built only for a failing entry.
   for (let i = 0; i < removes.length; i++) if (!isId(removes[i])) assertId(removes[i], `batch.remove[${i}]`);
   let maxAddId = -1;
-  for (let i = 0; i < adds.length; i++) {
-    const pair: unknown = adds[i];
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new TypeError(`Expected \`batch.add[${i}]\` to be an [id, hash] pair, got ${describeValue(pair)}`);
+  let adds: CheckedAdds;
+  if (batch.add === undefined) {
+    adds = { count: 0, pairs: [], ids: EMPTY_IDS, hashes: EMPTY_BYTES };
+  } else if (Array.isArray(batch.add)) {
+    const pairs = batch.add as readonly unknown[];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i];
+      checkPair(pair, i);
+      if (pair[0] > maxAddId) maxAddId = pair[0];
     }
-    const id: unknown = pair[0];
-    if (!isId(id)) assertId(id, `batch.add[${i}][0]`);
-    if (!isPdq(pair[1])) assertPdqBytes(pair[1], `batch.add[${i}][1]`);
-    if ((id as number) > maxAddId) maxAddId = id as number;
+    adds = { count: pairs.length, pairs: pairs as readonly IndexPair[], ids: EMPTY_IDS, hashes: EMPTY_BYTES };
+  } else {
+    let ids = new Uint32Array(1024);
+    let hashes = new Uint8Array(1024 * 32);
+    let count = 0;
+    for (const pair of batch.add as Iterable<unknown>) {
+      checkPair(pair, count);
+      if (count === ids.length) {
+        const grownIds = new Uint32Array(ids.length * 2);
+        grownIds.set(ids);
+        const grownHashes = new Uint8Array(hashes.length * 2);
+        grownHashes.set(hashes);
+        ids = grownIds;
+        hashes = grownHashes;
+      }
+      ids[count] = pair[0];
+      hashes.set(pair[1], count * 32);
+      if (pair[0] > maxAddId) maxAddId = pair[0];
+      count++;
+    }
+    adds = { count, pairs: null, ids, hashes };
   }
-  return { removes, adds: adds as readonly IndexPair[], maxAddId };
+  return { removes, adds, maxAddId };
+}
+
+/** Calls `add(id, bytes, offset)` for each addition in order; the hash is `bytes[offset .. offset + 32)`. */
+export function forEachAdd(adds: CheckedAdds, add: (id: number, bytes: Uint8Array, offset: number) => void): void {
+  const pairs = adds.pairs;
+  if (pairs !== null) {
+    for (let i = 0; i < pairs.length; i++) add(pairs[i]![0], pairs[i]![1], 0);
+    return;
+  }
+  for (let i = 0; i < adds.count; i++) add(adds.ids[i]!, adds.hashes, i * 32);
 }

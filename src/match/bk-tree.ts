@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { checkBatch } from './batch.js';
+import { checkBatch, forEachAdd } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash, wordDistance } from './packed.js';
@@ -97,9 +97,9 @@ export class BkTreeIndex implements HashIndex {
   apply(batch: IndexBatch): void {
     const { removes, adds, maxAddId } = checkBatch(batch);
     for (const id of removes) this.#remove(id);
-    this.#reserve(this.#used + adds.length);
-    this.#recordOf.reserve(adds.length, maxAddId);
-    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1]);
+    this.#reserve(this.#used + adds.count);
+    this.#recordOf.reserve(adds.count, maxAddId);
+    forEachAdd(adds, (id, bytes, from) => this.#add(id, bytes, from));
     this.#maybeRebuild();
   }
 
@@ -184,10 +184,10 @@ export class BkTreeIndex implements HashIndex {
     return (this.#stack = grown);
   }
 
-  #add(id: number, hash: Uint8Array): void {
+  #add(id: number, hash: Uint8Array, from = 0): void {
     this.#remove(id);
     const n = this.#alloc();
-    packHash(hash, this.#words, n * WORDS_PER_HASH);
+    packHash(hash, this.#words, n * WORDS_PER_HASH, from);
     this.#ids[n] = id;
     this.#alive[n] = 1;
     this.#firstChild[n] = NONE;

@@ -111,12 +111,18 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
     it('rejects a batch with any bad entry without applying any of it', () => {
       const index = make();
       index.add(1, a);
-      const bad = [
+      const bad: unknown[] = [
         { remove: [2], add: [[3, b], [4, new Uint8Array(31)]] },
         { remove: [1, -1] },
         { add: [[5, c], [2 ** 32, c]] },
         { add: [[5, c], 'nope'] },
       ];
+      function* badAfterGood(): Generator<unknown> {
+        yield [3, b];
+        yield [4, c];
+        yield [5, new Uint8Array(33)];
+      }
+      bad.push({ remove: [1], add: badAfterGood() as never });
       for (const batch of bad) expect(() => index.apply(batch as never)).toThrow();
       expect(index.size).toBe(1);
       expect(index.query(a, 256)).toEqual([{ id: 1, distance: 0 }]);
@@ -215,6 +221,7 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
             kind: fc.constant('batch' as const),
             remove: fc.array(id, { maxLength: 10 }),
             add: fc.array(fc.tuple(id, hash), { maxLength: 30 }),
+            lazily: fc.boolean(),
           }),
         },
         {
@@ -245,7 +252,7 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
             } else if (o.kind === 'remove') {
               expect(index.remove(o.id)).toBe(live.delete(o.id));
             } else if (o.kind === 'batch') {
-              index.apply({ remove: o.remove, add: o.add });
+              index.apply({ remove: o.remove, add: o.lazily ? o.add.values() : o.add });
               for (const r of o.remove) live.delete(r);
               for (const [i, h] of o.add) live.set(i, h);
             } else if (o.kind === 'query') {

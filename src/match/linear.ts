@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkBatch } from './batch.js';
+import { checkBatch, forEachAdd } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash } from './packed.js';
@@ -61,10 +61,10 @@ export class LinearIndex implements HashIndex {
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */
   apply(batch: IndexBatch): void {
     const { removes, adds, maxAddId } = checkBatch(batch);
-    this.#reserve(this.#count + adds.length);
-    this.#slotOf.reserve(adds.length, maxAddId);
+    this.#reserve(this.#count + adds.count);
+    this.#slotOf.reserve(adds.count, maxAddId);
     for (const id of removes) this.#remove(id);
-    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1]);
+    forEachAdd(adds, (id, bytes, from) => this.#add(id, bytes, from));
   }
 
   /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */
@@ -115,7 +115,7 @@ export class LinearIndex implements HashIndex {
     this.#ids = ids;
   }
 
-  #add(id: number, hash: Uint8Array): void {
+  #add(id: number, hash: Uint8Array, from = 0): void {
     let slot = this.#slotOf.get(id);
     if (slot < 0) {
       slot = this.#count;
@@ -124,7 +124,7 @@ export class LinearIndex implements HashIndex {
       this.#ids[slot] = id;
       this.#slotOf.set(id, slot);
     }
-    packHash(hash, this.#words, slot * WORDS_PER_HASH);
+    packHash(hash, this.#words, slot * WORDS_PER_HASH, from);
   }
 
   #remove(id: number): boolean {

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { checkBatch } from './batch.js';
+import { checkBatch, forEachAdd } from './batch.js';
 import { type Geometry, makeGeometry, substringOf } from './geometry.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
@@ -158,12 +158,12 @@ export class MihIndex implements HashIndex {
   apply(batch: IndexBatch): void {
     const { removes, adds, maxAddId } = checkBatch(batch);
     for (const id of removes) this.#remove(id);
-    const bulk = adds.length >= this.#minDeltaEntries && adds.length * 4 >= this.#live;
-    this.#reserve(this.#used + adds.length);
-    this.#slotOf.reserve(adds.length, maxAddId);
-    for (let i = 0; i < adds.length; i++) this.#add(adds[i]![0], adds[i]![1], !bulk);
+    const bulk = adds.count >= this.#minDeltaEntries && adds.count * 4 >= this.#live;
+    this.#reserve(this.#used + adds.count);
+    this.#slotOf.reserve(adds.count, maxAddId);
+    forEachAdd(adds, (id, bytes, from) => this.#add(id, bytes, !bulk, from));
     if (bulk) this.#rebuildAll();
-    else this.#maintain(removes.length + adds.length);
+    else this.#maintain(removes.length + adds.count);
   }
 
   /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */
@@ -443,10 +443,10 @@ export class MihIndex implements HashIndex {
 
   // ---------------------------------------------------------------- updates
 
-  #add(id: number, hash: Uint8Array, toDelta: boolean): void {
+  #add(id: number, hash: Uint8Array, toDelta: boolean, from = 0): void {
     const slot = this.#allocSlot();
     const o = slot << 3;
-    packHash(hash, this.#words, o);
+    packHash(hash, this.#words, o, from);
     this.#ids[slot] = id;
     this.#alive[slot] = 1;
     const replaced = this.#slotOf.set(id, slot);

@@ -10,9 +10,9 @@
 /** uint32 words per PDQ hash. */
 export const WORDS_PER_HASH = 8;
 
-/** Writes the 8 words of a 32-byte hash into `out` at word offset `offset`. */
-export function packHash(hash: Uint8Array, out: Uint32Array, offset: number): void {
-  for (let w = 0, b = 0; w < WORDS_PER_HASH; w++, b += 4) {
+/** Writes the 8 words of the 32-byte hash at `hash[from..]` into `out` at word offset `offset`. */
+export function packHash(hash: Uint8Array, out: Uint32Array, offset: number, from = 0): void {
+  for (let w = 0, b = from; w < WORDS_PER_HASH; w++, b += 4) {
     // Stored as int32: the Uint32Array store wraps it. A `>>> 0` here would produce doubles above 2^31 (heap
     // numbers in unoptimised code and deopts in optimised code): it made bulk loads ~20x slower.
     out[offset + w] = (hash[b]! << 24) | (hash[b + 1]! << 16) | (hash[b + 2]! << 8) | hash[b + 3]!;
