@@ -158,8 +158,8 @@ function boxRows4(
   }
 }
 
-/** One box pass along a single contiguous row, reference operation order (the leftover rows of a batch). */
-function boxRow(input: Float32Array, inOff: number, output: Float32Array, outOff: number, length: number, w: number): void {
+/** One box pass along a single contiguous row, reference operation order (leftover rows; the SIMD path's column pass). */
+export function boxRow(input: Float32Array, inOff: number, output: Float32Array, outOff: number, length: number, w: number): void {
   const half = (w + 2) >> 1;
   const p1 = half - 1;
   const p2 = w - half + 1;

@@ -7,11 +7,10 @@
  * @internal
  * @module
  */
-import type { LumaSource } from './pdq-blur.js';
+import { type LumaSource, boxRow } from './pdq-blur.js';
 import { PDQ_DECIMATED, boxWindow, decimationIndices } from './pdq-constants.js';
 import { type PdqKernels, assemblePdqKernels, lumaMasks } from './pdq-wasm-kernels.js';
 
-const f = Math.fround;
 const PAGE = 65536;
 /** Largest WebAssembly memory kept between calls (a 12 MP photo needs about 2 MB). */
 const RETAINED_MEMORY_BYTES = 64 * 1024 * 1024;
@@ -47,38 +46,6 @@ export function pdqKernels(): PdqKernels | null {
 /** True when {@link blurDecimateWasm} will run (SIMD available and not switched off). */
 export function pdqSimdAvailable(): boolean {
   return enabled && pdqKernels() !== null;
-}
-
-/** Box pass along one contiguous array, reference order (the 64-column second column pass; cheap). */
-function boxLine(input: Float32Array, output: Float32Array, length: number, w: number): void {
-  const half = (w + 2) >> 1;
-  const p1 = half - 1;
-  const p2 = w - half + 1;
-  const p3 = length - w;
-  const p4 = half - 1;
-  let ri = 0;
-  let li = 0;
-  let oi = 0;
-  let sum = 0;
-  let n = 0;
-  for (let k = 0; k < p1; k++) {
-    sum = f(sum + input[ri++]!);
-    n++;
-  }
-  for (let k = 0; k < p2; k++) {
-    sum = f(sum + input[ri++]!);
-    n++;
-    output[oi++] = sum / n;
-  }
-  for (let k = 0; k < p3; k++) {
-    sum = f(f(sum + input[ri++]!) - input[li++]!);
-    output[oi++] = sum / n;
-  }
-  for (let k = 0; k < p4; k++) {
-    sum = f(sum - input[li++]!);
-    n--;
-    output[oi++] = sum / n;
-  }
 }
 
 const align = (x: number): number => (x + 63) & ~63;
@@ -176,7 +143,7 @@ export function blurDecimateWasm(src: LumaSource): Float32Array | null {
   const filtered = new Float32Array(rows);
   for (let j = 0; j < PDQ_DECIMATED; j++) {
     for (let r = 0, p = j; r < rows; r++, p += PDQ_DECIMATED) column[r] = midValues[p]!;
-    boxLine(column, filtered, rows, wCol);
+    boxRow(column, 0, filtered, 0, rows, wCol);
     for (let i = 0; i < PDQ_DECIMATED; i++) out[i * PDQ_DECIMATED + j] = filtered[sampleRows[i]!]!;
   }
   return out;
