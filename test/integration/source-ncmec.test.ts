@@ -224,6 +224,40 @@ describe('NCMEC source: faults', () => {
     expect(store.withoutMetadata()).toEqual(server.currentList());
   });
 
+  it('reads one page ahead while the caller works on the current one, and cancels the read-ahead when the caller stops', async () => {
+    const { server, ncmec } = await setup({ entries: 3500, spacingMs: 1000 });
+    const it = ncmec.fetch(null)[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    // The caller has not asked for page 2 yet, but its request is already on its way.
+    await expect.poll(() => server.requests.filter((r) => r.endpoint === 'entries').length, { timeout: 2000 }).toBe(2);
+    expect(server.requests.at(-1)!.query.start).toBe('1001');
+    const second = await it.next();
+    expect((second.value as DeltaPage).updates[0]!.key).not.toBe((first.value as DeltaPage).updates[0]!.key);
+    // Stopping now abandons the read-ahead of page 3 without an unhandled rejection or a further request.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await it.return!(undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(unhandled).toEqual([]);
+      expect(server.requests.filter((r) => r.endpoint === 'entries').length).toBeLessThanOrEqual(3);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a failing read-ahead surfaces only after the page before it was handed over', async () => {
+    const { server, ncmec } = await setup({ entries: 2500, spacingMs: 1000 }, { retries: 0 });
+    server.faults.enqueue({ kind: 'status', status: 500 }, { match: (r) => r.query.get('start') === '1001' });
+    const it = ncmec.fetch(null)[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect((first.value as DeltaPage).updates).toHaveLength(1000);
+    const err = await syncError(it.next());
+    expect(err.code).toBe('SYNC_HTTP_ERROR');
+  });
+
   it('after any random fault schedule and retries, the list equals the server list (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -174,16 +174,42 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
               windowEnd: secToIso(fromSec),
               paging: { nextUrl: next, windowFrom: secToIso(fromSec), windowTo: secToIso(toSec), savedAt: new Date(now()).toISOString() },
             };
-        yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
-        if (next === undefined) return entries;
-        checkAbort();
+        if (next === undefined) {
+          yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
+          return entries;
+        }
         url = api.resolveNext(next);
         if (seen.has(url.href) || pages >= MAX_PAGES_PER_WINDOW) {
           throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC paging links loop', { details: { url: http.redact(url) } });
         }
         seen.add(url.href);
-        page = await api.fetchEntriesPage(url, signal);
+        // Read ahead one page: the server prepares it (and the body streams in) while the caller stores this one.
+        const ahead = prefetch(url);
+        try {
+          yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
+          checkAbort();
+          page = await ahead.page;
+        } finally {
+          ahead.cancel();
+        }
       }
+    }
+
+    /** Starts fetching `url` now; `cancel()` aborts it unless it already settled (and keeps a failure unhandled-safe). */
+    function prefetch(url: URL): { page: Promise<NcmecEntriesPage>; cancel: () => void } {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(signal?.reason);
+      if (signal?.aborted) controller.abort(signal.reason);
+      else signal?.addEventListener('abort', onAbort, { once: true });
+      const page = api.fetchEntriesPage(url, controller.signal);
+      page.catch(() => {}); // awaited by the caller; this only keeps an abandoned read-ahead from being unhandled
+      return {
+        page,
+        cancel: () => {
+          signal?.removeEventListener('abort', onAbort);
+          controller.abort();
+        },
+      };
     }
 
     checkAbort();
