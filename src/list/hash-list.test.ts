@@ -120,6 +120,34 @@ describe('HashList', () => {
     expect(list.stats().bySource).toEqual({ a: { image: 0, video: 1 } });
   });
 
+  it("keeps its own copy of every entry: the caller's objects are neither frozen nor shared", () => {
+    const list = new HashList();
+    const entry: ListEntry = { ...image('a', 'x', [1], 1), member: { id: '7', name: 'M' }, metadata: { note: 'n' } };
+    list.apply('a', [{ key: 'x', entry }]);
+    expect(Object.isFrozen(entry)).toBe(false);
+    entry.fingerprints.md5 = 'ff'.repeat(16);
+    entry.member!.name = 'changed';
+    const held = list.getEntry('a', 'x')!;
+    expect(held).toEqual({ ...image('a', 'x', [1], 1), member: { id: '7', name: 'M' }, metadata: { note: 'n' } });
+    expect(Object.isFrozen(held.member) && Object.isFrozen(held.metadata)).toBe(true);
+    expect(list.lookupDigest('md5', '01'.repeat(16)).map((e) => e.id)).toEqual(['x']);
+    expect(list.lookupDigest('md5', 'ff'.repeat(16))).toEqual([]);
+  });
+
+  it('hands out the same vPDQ entry object until the entry changes (video matching caches per object)', () => {
+    const list = new HashList();
+    const video = (quality: number): ListEntry => ({ source: 'v', id: 'a', kind: 'video', fingerprints: { vpdq: [{ pdq: pdqHex([1]), quality, timestamp: 0 }] } });
+    list.apply('v', [{ key: 'a', entry: video(90) }]);
+    const [first] = [...list.vpdqEntries()];
+    expect([...list.vpdqEntries()][0]).toBe(first);
+    expect(list.getEntry('v', 'a')).toBe(first);
+    expect(Object.isFrozen(first!.fingerprints.vpdq![0])).toBe(true);
+    list.apply('v', [{ key: 'a', entry: video(80) }]);
+    const [second] = [...list.vpdqEntries()];
+    expect(second).not.toBe(first);
+    expect(second!.fingerprints.vpdq![0]!.quality).toBe(80);
+  });
+
   it('tracks vPDQ entries', () => {
     const list = new HashList();
     const vpdq = [{ pdq: pdqHex([1]), quality: 90, timestamp: 0 }];

@@ -5,8 +5,12 @@
  * matching reads.
  *
  * Consistency: every change is applied synchronously in one step after it was validated in full, so a query
- * (which is synchronous too) sees a page entirely or not at all, and a bad page changes nothing. Entries are
- * frozen: the objects queries return are shared, never copied.
+ * (which is synchronous too) sees a page entirely or not at all, and a bad page changes nothing.
+ *
+ * Memory: an entry is held as its JSON text (one string, as the store keeps it) beside its fingerprints in the
+ * indexes, not as an object graph: a million entries are a million strings for the garbage collector to skip
+ * rather than ten million objects to trace. Entries are parsed when a query returns them (frozen copies);
+ * entries with vPDQ features stay parsed, because video matching reads every one of them on every query.
  *
  * @module
  */
@@ -82,7 +86,12 @@ interface Op {
   source: string;
   key: string;
   entry: ListEntry | null;
+  /** `entry` as JSON (undefined for a delete). */
+  json: string | undefined;
 }
+
+const KIND_NONE = 0;
+const KIND_CODE: Record<EntryKind, number> = { image: 1, video: 2 };
 
 interface State {
   index: HashIndex;
@@ -91,9 +100,13 @@ interface State {
   handles: Map<string, number>;
   /** By handle (parallel arrays rather than slot objects: ~40 B less per entry). */
   keys: Array<string | undefined>;
-  entries: Array<ListEntry | undefined>;
+  /** The entry as JSON. */
+  records: Array<string | undefined>;
+  /** {@link KIND_CODE} of the entry, KIND_NONE for a free handle. */
+  kinds: Uint8Array;
   free: number[];
-  vpdq: Set<number>;
+  /** Entries with vPDQ features, parsed and frozen (identity is stable while the entry is unchanged). */
+  vpdq: Map<number, ListEntry>;
   bytes: number;
   bySource: Map<string, Record<EntryKind, number>>;
   /** Per-handle scratch of #applyOps: which apply call last touched the handle, and where it noted it. */
@@ -103,9 +116,12 @@ interface State {
 }
 
 const DIGEST_BYTES: Record<ListDigestKind, DigestBytes> = { md5: 16, sha1: 20, sha256: 32 };
-const SLOT_OVERHEAD_BYTES = 160;
-// Map entry, composite key string and the two per-handle array slots (measured: ~140 B at NCMEC key lengths).
-const HANDLE_OVERHEAD_BYTES = 140;
+// String header and the per-handle array slots of one record.
+const SLOT_OVERHEAD_BYTES = 40;
+// Map entry and composite key string (measured: ~90 B at NCMEC key lengths).
+const HANDLE_OVERHEAD_BYTES = 90;
+// A parsed vPDQ entry: objects per frame feature, beyond its JSON.
+const VPDQ_FEATURE_BYTES = 120;
 
 function compositeKey(source: string, key: string): string {
   return `${source}\u0000${key}`;
@@ -128,12 +144,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function approxBytes(entry: ListEntry): number {
-  let n = SLOT_OVERHEAD_BYTES + entry.id.length + (entry.classification?.length ?? 0) + (entry.timestamp?.length ?? 0);
-  for (const fp of Object.values(entry.fingerprints)) n += typeof fp === 'string' ? fp.length + 24 : Array.isArray(fp) ? fp.length * 120 : 0;
-  if (entry.metadata) n += 256;
-  if (entry.links) n += entry.links.length * 96;
-  return n;
+function approxBytes(json: string, entry: ListEntry | undefined): number {
+  return SLOT_OVERHEAD_BYTES + json.length + (entry?.fingerprints.vpdq?.length ?? 0) * VPDQ_FEATURE_BYTES;
+}
+
+function hasVpdq(entry: ListEntry): boolean {
+  return (entry.fingerprints.vpdq?.length ?? 0) > 0;
 }
 
 /**
@@ -228,7 +244,10 @@ export class HashList {
    */
   applyCommit(sourceId: string, commit: StoreCommitResult, store: ListStore): void {
     if (commit.previousVersion === this.#version) {
-      this.apply(sourceId, commit.changes, { version: commit.version });
+      // The store's own JSON of each entry is reused: it is exactly what the list would make.
+      const ops = commit.changes.map((c, i) => toOp(sourceId, c, i, c.json));
+      this.#applyOps(this.#state, ops);
+      this.#version = commit.version;
     } else if (commit.version !== this.#version) {
       this.refresh(store);
     }
@@ -247,7 +266,7 @@ export class HashList {
       this.reload(store);
       return true;
     }
-    const ops = delta.changes.map((c: SourcedStoreChange, i) => toOp(c.source, c, i));
+    const ops = delta.changes.map((c: SourcedStoreChange, i) => toOp(c.source, c, i, c.json));
     this.#applyOps(this.#state, ops);
     this.#version = delta.version;
     return true;
@@ -265,13 +284,13 @@ export class HashList {
     let pdqHandles = new Uint32Array(4096);
     let pdqCount = 0;
     const scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
-    const version = store.forEachEntry((source, key, entry) => {
+    const version = store.forEachEntry((source, key, entry, json) => {
       const ck = compositeKey(source, key);
       if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
         throw new TypeError(`Expected the stored entry ${JSON.stringify(ck)} to be a ListEntry`);
       }
       const fp = entry.fingerprints;
-      const h = state.entries.length;
+      const h = state.records.length;
       if (fp.pdq !== undefined) {
         if (pdqCount === pdqHandles.length) {
           const slab = new Uint8Array(pdqSlab.length * 2);
@@ -294,12 +313,14 @@ export class HashList {
       if (previous !== undefined) throw new TypeError(`Expected one stored entry per key, got ${JSON.stringify(ck)} twice`);
       state.handles.set(ck, h);
       state.keys.push(ck);
-      state.entries.push(deepFreeze(entry));
-      state.bytes += approxBytes(entry);
+      state.records.push(json);
+      setKind(state, h, KIND_CODE[entry.kind]);
+      const vpdq = hasVpdq(entry) ? deepFreeze(entry) : undefined;
+      if (vpdq) state.vpdq.set(h, vpdq);
+      state.bytes += approxBytes(json, vpdq);
       let kinds = state.bySource.get(source);
       if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
-      if (fp.vpdq?.length) state.vpdq.add(h);
     });
     if (pdqCount > 0) {
       state.index.apply({
@@ -316,14 +337,14 @@ export class HashList {
   queryPdq(hash: Uint8Array | string, maxDistance: number): ListPdqHit[] {
     const bytes = typeof hash === 'string' ? parseHex('pdq', hash) : hash;
     const state = this.#state;
-    return state.index.query(bytes, maxDistance).map(({ id, distance }) => ({ entry: state.entries[id]!, distance, key: keyPart(state.keys[id]!) }));
+    return state.index.query(bytes, maxDistance).map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: keyPart(state.keys[id]!) }));
   }
 
   /** {@link queryPdq} for several hashes (e.g. the 8 dihedral variants): one result array per hash. */
   queryPdqMany(hashes: readonly Uint8Array[], maxDistance: number): ListPdqHit[][] {
     const state = this.#state;
     return state.index.queryMany(hashes, maxDistance).map((hits) =>
-      hits.map(({ id, distance }) => ({ entry: state.entries[id]!, distance, key: keyPart(state.keys[id]!) })),
+      hits.map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: keyPart(state.keys[id]!) })),
     );
   }
 
@@ -339,34 +360,33 @@ export class HashList {
     if (bytes.length !== HASH_BYTES[kind]) {
       throw new TypeError(`Expected a ${kind} digest of ${HASH_BYTES[kind]} bytes, got ${bytes.length}`);
     }
-    const entries = this.#state.entries;
-    return index.lookup(bytes).map((id) => entries[id]!);
+    const state = this.#state;
+    return index.lookup(bytes).map((id) => entryAt(state, id));
   }
 
   /** The entry stored under `key` of source `sourceId`, or undefined. */
   getEntry(sourceId: string, key: string): ListEntry | undefined {
     const handle = this.#state.handles.get(compositeKey(sourceId, key));
-    return handle === undefined ? undefined : this.#state.entries[handle];
+    return handle === undefined ? undefined : entryAt(this.#state, handle);
   }
 
   /** Every entry with its key (order unspecified). */
   *entries(): IterableIterator<ListItem> {
-    const { keys, entries } = this.#state;
-    for (let h = 0; h < entries.length; h++) {
-      const entry = entries[h];
-      if (entry) yield { key: keyPart(keys[h]!), entry };
+    const state = this.#state;
+    for (let h = 0; h < state.records.length; h++) {
+      if (state.records[h] !== undefined) yield { key: keyPart(state.keys[h]!), entry: entryAt(state, h) };
     }
   }
 
   /** Every entry of kind `video`. */
   *videoEntries(): IterableIterator<ListEntry> {
-    for (const entry of this.#state.entries) if (entry?.kind === 'video') yield entry;
+    const state = this.#state;
+    for (let h = 0; h < state.records.length; h++) if (state.kinds[h] === KIND_CODE.video) yield entryAt(state, h);
   }
 
   /** Every entry that has vPDQ frame features (what video matching compares against). */
-  *vpdqEntries(): IterableIterator<ListEntry> {
-    const { entries, vpdq } = this.#state;
-    for (const handle of vpdq) yield entries[handle]!;
+  vpdqEntries(): IterableIterator<ListEntry> {
+    return this.#state.vpdq.values();
   }
 
   /** Counters and a memory estimate. */
@@ -404,9 +424,10 @@ export class HashList {
       digests: { md5: new DigestIndex(DIGEST_BYTES.md5), sha1: new DigestIndex(DIGEST_BYTES.sha1), sha256: new DigestIndex(DIGEST_BYTES.sha256) },
       handles: new Map(),
       keys: [],
-      entries: [],
+      records: [],
+      kinds: new Uint8Array(0),
       free: [],
-      vpdq: new Set(),
+      vpdq: new Map(),
       bytes: 0,
       bySource: new Map(),
       touchedIn: new Uint32Array(0),
@@ -467,17 +488,22 @@ export class HashList {
       }
       let h = handle;
       if (h === undefined) {
-        h = state.free.pop() ?? state.entries.length;
+        h = state.free.pop() ?? state.records.length;
         state.handles.set(ck, h);
         counts.added++;
       } else {
         this.#dropSlot(state, h);
         counts.updated++;
       }
-      const entry = deepFreeze(op.entry);
+      const entry = op.entry;
+      const json = op.json!;
       state.keys[h] = ck;
-      state.entries[h] = entry;
-      state.bytes += approxBytes(entry);
+      state.records[h] = json;
+      setKind(state, h, KIND_CODE[entry.kind]);
+      // Parsed again from the JSON, so the list never shares an object with the caller.
+      const vpdq = hasVpdq(entry) ? deepFreeze(JSON.parse(json) as ListEntry) : undefined;
+      if (vpdq) state.vpdq.set(h, vpdq);
+      state.bytes += approxBytes(json, vpdq);
       let kinds = state.bySource.get(op.source);
       if (!kinds) state.bySource.set(op.source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
@@ -489,7 +515,6 @@ export class HashList {
         decodeHexInto(kind, hex, scratch[kind], 0);
         state.digests[kind].add(h, scratch[kind]);
       }
-      if (fp.vpdq?.length) state.vpdq.add(h);
     }
     const remove: number[] = [];
     let adds = 0;
@@ -510,15 +535,29 @@ export class HashList {
   }
 
   #dropSlot(state: State, handle: number): void {
-    const entry = state.entries[handle]!;
-    state.bytes -= approxBytes(entry);
+    state.bytes -= approxBytes(state.records[handle]!, state.vpdq.get(handle));
     const kinds = state.bySource.get(sourcePart(state.keys[handle]!));
-    if (kinds) kinds[entry.kind]--;
+    if (kinds) kinds[state.kinds[handle] === KIND_CODE.video ? 'video' : 'image']--;
     for (const kind of DIGEST_KINDS) state.digests[kind].remove(handle);
     state.vpdq.delete(handle);
-    state.entries[handle] = undefined;
+    state.records[handle] = undefined;
     state.keys[handle] = undefined;
+    state.kinds[handle] = KIND_NONE;
   }
+}
+
+/** The entry under a live handle, as a frozen object (parsed from its JSON unless it is held parsed). */
+function entryAt(state: State, handle: number): ListEntry {
+  return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(state.records[handle]!) as ListEntry);
+}
+
+function setKind(state: State, handle: number, code: number): void {
+  if (handle >= state.kinds.length) {
+    const grown = new Uint8Array(Math.max(1024, handle + 1, state.kinds.length * 2));
+    grown.set(state.kinds);
+    state.kinds = grown;
+  }
+  state.kinds[handle] = code;
 }
 
 /** Decodes a hex hash of `kind` into `out` at `offset`, validating it like `parseHex`. */
@@ -542,13 +581,16 @@ const HEX_DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
 
-/** Validates one update into an op (throws before anything is applied). */
-function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number): Op {
+/**
+ * Validates one update into an op (throws before anything is applied). `json` is the entry's JSON when the caller
+ * already has it (a store commit made it); otherwise it is made here.
+ */
+function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number, json?: string): Op {
   if (typeof update !== 'object' || update === null || typeof update.key !== 'string') {
     throw new TypeError(`Expected \`updates[${i}]\` to be { key, entry }, got ${update === null ? 'null' : typeof update}`);
   }
   const entry = update.entry;
-  if (entry === null) return { source, key: update.key, entry: null };
+  if (entry === null) return { source, key: update.key, entry: null, json: undefined };
   if (typeof entry !== 'object' || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object' || entry.fingerprints === null) {
     throw new TypeError(`Expected \`updates[${i}].entry\` to be a ListEntry with kind and fingerprints, or null`);
   }
@@ -558,5 +600,5 @@ function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number
     const hex = fp[kind];
     if (hex !== undefined && !isHexOfLength(hex, HASH_BYTES[kind])) parseHex(kind, hex);
   }
-  return { source, key: update.key, entry };
+  return { source, key: update.key, entry, json: json ?? JSON.stringify(entry) };
 }

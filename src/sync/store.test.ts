@@ -242,7 +242,7 @@ describe('ListStore.changesSince', () => {
     const delta = s.changesSince(1)!;
     expect(delta.version).toBe(3);
     expect(delta.changes).toEqual([
-      { source: 'b', key: 'k1', entry: entry('b', '1') },
+      { source: 'b', key: 'k1', entry: entry('b', '1'), json: JSON.stringify(entry('b', '1')) },
       { source: 'a', key: 'k1', entry: null },
     ]);
     expect(s.stats()).toMatchObject({ version: 3, entries: 2, tombstones: 1 });

@@ -52,6 +52,8 @@ export interface StoreChange {
   key: string;
   /** The entry now stored, or null when the key was deleted. */
   entry: ListEntry | null;
+  /** `entry` as the store holds it (JSON), when at hand: an in-memory list keeps this text instead of making it again. */
+  json?: string;
 }
 
 /** One change as {@link ListStore.changesSince} returns it (any source). */
@@ -403,7 +405,7 @@ export class ListStore {
           json = JSON.stringify(entry);
           if (insert.run(sourceId, key, entry.kind, json, version, seq).changes === 1) {
             result.added++;
-            result.changes.push({ key, entry });
+            result.changes.push({ key, entry, json });
             continue;
           }
         }
@@ -428,7 +430,7 @@ export class ListStore {
           if (row.entry === null) result.added++;
           else result.updated++;
         }
-        result.changes.push({ key, entry });
+        result.changes.push({ key, entry, json });
       }
       if (input.replaceAllAfterSeq !== undefined) {
         const gone = this.#stmt(
@@ -483,7 +485,11 @@ export class ListStore {
         }>;
         return {
           version,
-          changes: rows.map((r) => ({ source: r.source, key: r.key, entry: r.entry === null ? null : (parseJson(r.entry, this.path) as ListEntry) })),
+          changes: rows.map((r) =>
+            r.entry === null ?
+              { source: r.source, key: r.key, entry: null }
+            : { source: r.source, key: r.key, entry: parseJson(r.entry, this.path) as ListEntry, json: r.entry },
+          ),
         };
       })(),
     );
@@ -492,8 +498,9 @@ export class ListStore {
   /**
    * Reads every live entry in one consistent snapshot, calling `onEntry` for each (in storage order: the fastest
    * full read), and returns the list version of that snapshot. Memory stays bounded: rows are streamed.
+   * `json` is the entry as stored.
    */
-  forEachEntry(onEntry: (source: string, key: string, entry: ListEntry) => void): number {
+  forEachEntry(onEntry: (source: string, key: string, entry: ListEntry, json: string) => void): number {
     return this.#read('read', (db) =>
       db.transaction(() => {
         const version = Number(this.#metaIn('list_version'));
@@ -502,7 +509,7 @@ export class ListStore {
           key: string;
           entry: string;
         }>;
-        for (const r of rows) onEntry(r.source, r.key, parseJson(r.entry, this.path) as ListEntry);
+        for (const r of rows) onEntry(r.source, r.key, parseJson(r.entry, this.path) as ListEntry, r.entry);
         return version;
       })(),
     );
