@@ -185,6 +185,8 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
         seen.add(url.href);
         // Read ahead one page: the server prepares it (and the body streams in) while the caller stores this one.
         const ahead = prefetch(url);
+        // One turn of the event loop puts the request on the wire before the caller's synchronous store work.
+        await new Promise((resolve) => setImmediate(resolve));
         try {
           yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
           checkAbort();
