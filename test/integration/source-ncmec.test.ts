@@ -9,7 +9,7 @@ import { isTidscanError, SyncError } from '../../src/errors.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
 import type { NcmecCheckpoint } from '../../src/sync/ncmec/checkpoint.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
-import type { DeltaPage } from '../../src/sync/types.js';
+import type { DeltaPage, HashListSource } from '../../src/sync/types.js';
 import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
 import { PageApplier } from '../helpers/mock-page-applier.js';
 
@@ -51,6 +51,16 @@ async function syncError(promise: Promise<unknown>): Promise<SyncError> {
     throw err;
   }
   throw new Error('expected a SyncError');
+}
+
+/**
+ * Syncs `maxPages` pages and stops, then waits until the server has answered the one read-ahead request the
+ * source had already sent for the page after them, so later request counts belong to the next sync only.
+ */
+async function syncPages(store: PageApplier<NcmecCheckpoint>, ncmec: HashListSource<NcmecCheckpoint>, server: MockNcmecServer, maxPages: number): Promise<void> {
+  const before = server.requests.length;
+  await store.sync(ncmec, { maxPages });
+  await expect.poll(() => server.requests.length - before, { timeout: 2000 }).toBe(maxPages + 1);
 }
 
 function windowEnds(store: PageApplier<NcmecCheckpoint>): number[] {
@@ -114,7 +124,7 @@ describe('NCMEC source: full and incremental sync', () => {
 describe('NCMEC source: windows and cursors', () => {
   it('resumes mid-window from the saved next-link (same window, fresh) and finishes exactly', async () => {
     const { server, ncmec, store } = await setup({ entries: 3500, spacingMs: 1000, pageSize: 1000 });
-    await store.sync(ncmec, { maxPages: 2 });
+    await syncPages(store, ncmec, server, 2);
     const cp = store.checkpoint!;
     expect(cp.paging).toBeDefined();
     expect(cp.paging!.nextUrl).toContain('start=2001');
@@ -127,7 +137,7 @@ describe('NCMEC source: windows and cursors', () => {
 
   it('restarts the window instead of reusing a stale (> 12 h) cursor', async () => {
     const { server, ncmec, store, clock } = await setup({ entries: 2500, spacingMs: 1000 });
-    await store.sync(ncmec, { maxPages: 1 });
+    await syncPages(store, ncmec, server, 1);
     expect(store.checkpoint!.paging).toBeDefined();
     clock.advance(13 * 3600_000);
     const before = server.requests.length;
@@ -139,7 +149,7 @@ describe('NCMEC source: windows and cursors', () => {
 
   it('never reuses a next-link with another `to` (#1744): the mock skips entries like the real API, the source does not', async () => {
     const { server, ncmec, store } = await setup({ entries: 3000, spacingMs: 1000 });
-    await store.sync(ncmec, { maxPages: 1 });
+    await syncPages(store, ncmec, server, 1);
     const cp = store.checkpoint!;
     // What a naive client would do: keep the cursor but move the window end. The offset cursor then skips.
     const link = new URL(server.url + cp.paging!.nextUrl);
@@ -226,12 +236,22 @@ describe('NCMEC source: faults', () => {
 
   it('reads one page ahead while the caller works on the current one, and cancels the read-ahead when the caller stops', async () => {
     const { server, ncmec } = await setup({ entries: 3500, spacingMs: 1000 });
+    const sent: string[] = [];
+    const onSend = (message: unknown) => sent.push(String((message as { request: { path: string } }).request.path));
+    diagnostics.subscribe('undici:client:sendHeaders', onSend);
     const it = ncmec.fetch(null)[Symbol.asyncIterator]();
-    const first = await it.next();
+    let first: IteratorResult<DeltaPage>;
+    try {
+      first = await it.next();
+      // Checked synchronously, as a caller's synchronous store commit would follow: the request for page 2 is
+      // already written, so the server prepares it meanwhile.
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toContain('start=1001');
+    } finally {
+      diagnostics.unsubscribe('undici:client:sendHeaders', onSend);
+    }
     expect(first.done).toBe(false);
-    // The caller has not asked for page 2 yet, but its request is already on its way.
     await expect.poll(() => server.requests.filter((r) => r.endpoint === 'entries').length, { timeout: 2000 }).toBe(2);
-    expect(server.requests.at(-1)!.query.start).toBe('1001');
     const second = await it.next();
     expect((second.value as DeltaPage).updates[0]!.key).not.toBe((first.value as DeltaPage).updates[0]!.key);
     // Stopping now abandons the read-ahead of page 3 without an unhandled rejection or a further request.

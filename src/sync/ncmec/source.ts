@@ -184,9 +184,12 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
         }
         seen.add(url.href);
         // Read ahead one page: the server prepares it (and the body streams in) while the caller stores this one.
+        // undici frees a kept-alive socket one event-loop turn after a response ends, and writes a queued request
+        // in a later turn: a turn before and after the dispatch puts the request on the wire on the same socket
+        // before the caller's synchronous commit starts (without them it went out only after that commit).
+        await nextTurn();
         const ahead = prefetch(url);
-        // One turn of the event loop puts the request on the wire before the caller's synchronous store work.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         try {
           yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
           checkAbort();
@@ -195,6 +198,10 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
           ahead.cancel();
         }
       }
+    }
+
+    function nextTurn(): Promise<void> {
+      return new Promise((resolve) => setImmediate(resolve));
     }
 
     /** Starts fetching `url` now; `cancel()` aborts it unless it already settled (and keeps a failure unhandled-safe). */
