@@ -20,8 +20,11 @@ export interface MihOptions {
   substringBits?: number | 'auto';
   /**
    * A table is rebuilt once its delta (adds) plus stale entries (removes) exceed this fraction of the list size.
+   * Delta candidates are verified in the same batch as the built buckets', so a delta of a quarter of the list
+   * costs queries little (1M hashes, r = 31: 0.22 ms against 0.20 ms), while rebuild work per added hash is a
+   * quarter of what 1/16 costs (a sync that grows a list page by page spends most of its index time rebuilding).
    *
-   * @default 0.0625
+   * @default 0.25
    */
   maxDeltaFraction?: number;
   /**
@@ -95,7 +98,7 @@ export function checkMihOptions(options: MihOptions): Required<MihOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
-  const { substringBits = 'auto', maxDeltaFraction = 1 / 16, minDeltaEntries = 4096 } = options;
+  const { substringBits = 'auto', maxDeltaFraction = 1 / 4, minDeltaEntries = 4096 } = options;
   if (
     substringBits !== 'auto' &&
     substringBits !== 32 &&

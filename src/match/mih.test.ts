@@ -29,7 +29,7 @@ describe('MihIndex', () => {
 
   it('rebuilds at most one table per single add or remove (a bounded pause)', () => {
     // 25 tables; a threshold of at least 25 entries means one change never owes more than one rebuild.
-    const index = new MihIndex({ substringBits: 10, minDeltaEntries: 32 });
+    const index = new MihIndex({ substringBits: 10, minDeltaEntries: 32, maxDeltaFraction: 1 / 16 });
     index.apply({ add: list(100, 1) });
     const extra = list(300, 2);
     let before = index.stats().rebuilds;
