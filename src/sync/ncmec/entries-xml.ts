@@ -1,6 +1,6 @@
 /**
- * Stream-parses one NCMEC `GET /v2/entries` page (`<queryResult>`) with saxes into keyed updates, in document
- * order. Namespaces are ignored (element local names only), element names are matched case-insensitively.
+ * Stream-parses one NCMEC `GET /v2/entries` page (`<queryResult>`) into keyed updates, in document order, with
+ * the hand-written {@link XmlScanner} (strict XML 1.0 well-formedness, DOCTYPE refused). Namespaces are ignored (element local names only), element names are matched case-insensitively.
  *
  * - `<image>` / `<video>` become upserts keyed `${memberId}-${id}`; `<deletedImage>` / `<deletedVideo>` become
  *   deletes. Every fingerprint is kept: `md5`, `sha1`, `sha256`, `pdq` are validated and lowercased; others
@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { SyncError } from '../../errors.js';
 import { HASH_BYTES, isHexOfLength } from '../../hash/hex.js';
 import type { EntryKind, Fingerprints, ListEntry, ListUpdate, SkippedRecord } from '../types.js';
+import { type XmlContentHandler, XmlScanner, type XmlStartTag } from './xml-scanner.js';
 
 /** One parsed page. */
 export interface NcmecEntriesPage {
@@ -41,37 +41,65 @@ const RECORD_KIND: Record<string, { kind: EntryKind; deleted: boolean }> = {
   deletedimage: { kind: 'image', deleted: true },
   deletedvideo: { kind: 'video', deleted: true },
 };
-const HEX_FINGERPRINTS = new Set(['md5', 'sha1', 'sha256', 'pdq']);
+/** Byte length of a fingerprint that must be hex (`md5`, `sha1`, `sha256`, `pdq`), or 0 for an opaque one. */
+function hexBytes(name: string): number {
+  switch (name) {
+    case 'md5':
+      return HASH_BYTES.md5;
+    case 'sha1':
+      return HASH_BYTES.sha1;
+    case 'sha256':
+      return HASH_BYTES.sha256;
+    case 'pdq':
+      return HASH_BYTES.pdq;
+    default:
+      return 0;
+  }
+}
+/** Longest element text kept (text and CDATA together). */
 const MAX_TEXT = 1024 * 1024;
+/** Longest single tag, comment, CDATA section or reference: bounds what the scanner carries between chunks. */
+const MAX_TOKEN = 1024 * 1024;
 
-interface RecordState {
-  tag: string;
-  kind: EntryKind;
-  deleted: boolean;
-  index: number;
-  memberId?: string;
-  memberName?: string;
-  id?: string;
-  timestamp?: string;
-  classification?: string;
-  fingerprints: Record<string, string>;
+/** One record being read. A class so every record has the same fixed shape (no per-record property growth). */
+class RecordState {
+  memberId: string | undefined = undefined;
+  memberName: string | undefined = undefined;
+  id: string | undefined = undefined;
+  timestamp: string | undefined = undefined;
+  classification: string | undefined = undefined;
+  /** The entry's fingerprints as they close: hex ones lowercased when valid. */
+  readonly fingerprints: Fingerprints = {};
+  fingerprintCount = 0;
   // Allocated on first use: most records have none of these.
-  links?: Array<{ type: string; href: string }>;
-  feedback?: NcmecFeedbackRecord[];
-  problems?: string[];
+  links: Array<{ type: string; href: string }> | undefined = undefined;
+  feedback: NcmecFeedbackRecord[] | undefined = undefined;
+  /** Duplicate fingerprints: the record is skipped with these. */
+  problems: string[] | undefined = undefined;
+  /** Why the first (in document order) hex fingerprint is invalid: the record is skipped with it. */
+  badHex: string | undefined = undefined;
+
+  constructor(
+    readonly tag: string,
+    readonly kind: EntryKind,
+    readonly deleted: boolean,
+    readonly index: number,
+  ) {}
 }
 
-const localNames = new Map<string, string>();
+/** The element names the record logic compares against, so a mapped name is one of these very strings. */
+const KNOWN_NAMES = [
+  'queryresult', 'images', 'videos', 'paging', 'next',
+  'image', 'video', 'deletedimage', 'deletedvideo',
+  'member', 'id', 'timestamp', 'classification', 'fingerprints', 'md5', 'sha1', 'sha256', 'pdq',
+  'feedback', 'affirmativefeedback', 'negativefeedback', 'members', 'reasons', 'reason',
+];
 
-/** Lowercase local name of a tag; cached because a page repeats the same few names thousands of times. */
+/** Lowercase local name of a qualified name (the scanner caches it per distinct name). */
 function localName(name: string): string {
-  let local = localNames.get(name);
-  if (local === undefined) {
-    const colon = name.indexOf(':');
-    local = (colon === -1 ? name : name.slice(colon + 1)).toLowerCase();
-    if (localNames.size < 1000) localNames.set(name, local);
-  }
-  return local;
+  const colon = name.indexOf(':');
+  const local = (colon === -1 ? name : name.slice(colon + 1)).toLowerCase();
+  return KNOWN_NAMES.find((known) => known === local) ?? local;
 }
 
 let lastRawTimestamp = '';
@@ -87,46 +115,184 @@ function normalizeTimestamp(raw: string): string | undefined {
   return lastIsoTimestamp;
 }
 
-function finish(record: RecordState, sourceId: string): { update?: ListUpdate; skipped?: SkippedRecord } {
-  const where = `<${record.tag}> #${record.index}`;
-  const id = record.id?.trim();
-  const memberId = record.memberId?.trim();
-  if (!id) return { skipped: { reason: `${where}: missing <id>` } };
-  if (!memberId) return { skipped: { reason: `${where} ${JSON.stringify(id)}: missing <member id="...">` } };
-  const key = `${memberId}-${id}`;
-  if (record.problems) return { skipped: { key, reason: `${where}: ${record.problems.join('; ')}` } };
-  if (record.deleted) return { update: { key, entry: null } };
+/** Turns the scanner's events into updates and skipped records (the page's record logic). */
+class EntriesPageBuilder implements XmlContentHandler {
+  readonly updates: ListUpdate[] = [];
+  readonly skipped: SkippedRecord[] = [];
+  next: string | undefined;
+  root: string | undefined;
 
-  const fingerprints: Fingerprints = {};
-  let count = 0;
-  for (const name in record.fingerprints) {
-    const value = record.fingerprints[name]!;
-    count++;
-    if (HEX_FINGERPRINTS.has(name)) {
-      const bytes = HASH_BYTES[name as keyof typeof HASH_BYTES];
-      if (!isHexOfLength(value, bytes)) {
-        const raw: string = record.fingerprints[name]!;
-        const shown = JSON.stringify(raw.slice(0, 80));
-        return { skipped: { key, reason: `${where}: <${name}> must be ${bytes * 2} hex characters, got ${shown} (length ${raw.length})` } };
+  private readonly sourceId: string;
+  private recordCount = 0;
+  /** Element path below the root, as local names. */
+  private readonly stack: string[] = [];
+  /** Character data since the last tag. */
+  private chars = '';
+  private record: RecordState | undefined;
+  private recordDepth = -1;
+  private feedback: NcmecFeedbackRecord | undefined;
+  private fingerprintHref: string | undefined;
+  private lastMemberId = '';
+  private lastMemberName = '';
+  private lastClassification = '';
+
+  constructor(sourceId: string) {
+    this.sourceId = sourceId;
+  }
+
+  startElement(name: string, tag: XmlStartTag): void {
+    if (this.root === undefined) {
+      this.root = name;
+      if (name !== 'queryresult') throw new Error(`expected a <queryResult> document, got <${tag.name}>`);
+      return;
+    }
+    const stack = this.stack;
+    stack.push(name);
+    this.chars = '';
+    const depth = stack.length;
+    const record = this.record;
+    if (!record) {
+      // queryResult > images|videos > record
+      const kind = RECORD_KIND[name];
+      if (kind && depth === 2 && (stack[0] === 'images' || stack[0] === 'videos')) {
+        this.record = new RecordState(tag.name, kind.kind, kind.deleted, ++this.recordCount);
+        this.recordDepth = depth;
       }
-      fingerprints[name] = value.toLowerCase();
-    } else {
-      fingerprints[name] = value;
+      return;
+    }
+    const parent = stack[depth - 2];
+    const feedback = this.feedback;
+    if (depth === this.recordDepth + 1 && name === 'member') {
+      const id = tag.attribute('id');
+      if (id !== undefined) record.memberId = id === this.lastMemberId ? this.lastMemberId : (this.lastMemberId = id);
+    } else if (parent === 'fingerprints' && depth === this.recordDepth + 2) {
+      this.fingerprintHref = tag.attribute('href');
+    } else if ((name === 'affirmativefeedback' || name === 'negativefeedback') && parent === 'feedback') {
+      const vote: NcmecFeedbackRecord = { vote: name === 'affirmativefeedback' ? 'affirmative' : 'negative', members: [], reasons: [] };
+      const type = tag.attribute('type');
+      const stamp = tag.attribute('lastUpdateTimestamp');
+      if (type !== undefined) vote.type = type;
+      if (stamp !== undefined) vote.lastUpdateTimestamp = stamp;
+      (record.feedback ??= []).push(vote);
+      this.feedback = vote;
+    } else if (feedback && name === 'reason') {
+      const guid = tag.attribute('guid');
+      if (guid !== undefined) {
+        const reason: NcmecFeedbackRecord['reasons'][number] = { guid };
+        const reasonName = tag.attribute('name');
+        const type = tag.attribute('type');
+        if (reasonName !== undefined) reason.name = reasonName;
+        if (type !== undefined) reason.type = type;
+        feedback.reasons.push(reason);
+      }
+    } else if (feedback && name === 'member') {
+      const id = tag.attribute('id');
+      if (id !== undefined) feedback.members.push({ id });
     }
   }
-  if (count === 0 && !record.links) {
-    return { skipped: { key, reason: `${where}: no fingerprints` } };
+
+  text(text: string): void {
+    if (this.chars.length + text.length > MAX_TEXT) throw new Error(`an element's text is longer than ${MAX_TEXT} characters`);
+    this.chars += text;
   }
-  const entry: ListEntry = { source: sourceId, id, kind: record.kind, fingerprints };
-  entry.member = record.memberName ? { id: memberId, name: record.memberName } : { id: memberId };
-  if (record.classification) entry.classification = record.classification;
-  if (record.links) entry.links = record.links;
-  if (record.timestamp) {
-    const iso = normalizeTimestamp(record.timestamp);
-    if (iso) entry.timestamp = iso;
+
+  endElement(name: string): void {
+    const stack = this.stack;
+    const depth = stack.length;
+    if (depth === 0) return; // the root
+    stack.pop();
+    const value = this.chars.trim();
+    this.chars = '';
+    const record = this.record;
+    if (!record) {
+      if (name === 'next' && depth === 2 && stack[0] === 'paging' && value) this.next = value;
+      return;
+    }
+    if (depth === this.recordDepth) {
+      this.finish(record);
+      this.record = undefined;
+      this.recordDepth = -1;
+      return;
+    }
+    const parent = stack[depth - 2];
+    if (depth === this.recordDepth + 1) {
+      // Member names and classifications repeat from record to record: keep one copy of each run.
+      if (name === 'member') record.memberName = !value ? undefined : value === this.lastMemberName ? this.lastMemberName : (this.lastMemberName = value);
+      else if (name === 'id') record.id = value;
+      else if (name === 'timestamp') record.timestamp = value;
+      else if (name === 'classification') record.classification = !value ? undefined : value === this.lastClassification ? this.lastClassification : (this.lastClassification = value);
+    } else if (parent === 'fingerprints' && depth === this.recordDepth + 2) {
+      if (value) {
+        this.addFingerprint(record, name, value);
+      } else if (this.fingerprintHref) {
+        (record.links ??= []).push({ type: name, href: this.fingerprintHref });
+      }
+      this.fingerprintHref = undefined;
+    } else if (this.feedback && name === 'member') {
+      const last = this.feedback.members.at(-1);
+      if (last && value) last.name = value;
+    } else if (name === 'affirmativefeedback' || name === 'negativefeedback') {
+      this.feedback = undefined;
+    }
   }
-  if (record.feedback) entry.metadata = { feedback: record.feedback };
-  return { update: { key, entry } };
+
+  private addFingerprint(record: RecordState, name: string, value: string): void {
+    const fingerprints = record.fingerprints;
+    if (fingerprints[name] !== undefined) (record.problems ??= []).push(`duplicate <${name}> fingerprint`);
+    else record.fingerprintCount++;
+    const bytes = hexBytes(name);
+    if (bytes === 0) {
+      fingerprints[name] = value;
+    } else if (isHexOfLength(value, bytes)) {
+      fingerprints[name] = value.toLowerCase();
+    } else {
+      const raw: string = value;
+      fingerprints[name] = raw;
+      record.badHex ??= `<${name}> must be ${bytes * 2} hex characters, got ${JSON.stringify(raw.slice(0, 80))} (length ${raw.length})`;
+    }
+  }
+
+  /** Ends a record: one update, or one skipped record with the reason. */
+  private finish(record: RecordState): void {
+    const id = record.id?.trim();
+    const memberId = record.memberId?.trim();
+    if (!id) return this.skip(undefined, `${where(record)}: missing <id>`);
+    if (!memberId) return this.skip(undefined, `${where(record)} ${JSON.stringify(id)}: missing <member id="...">`);
+    const key = `${memberId}-${id}`;
+    if (record.problems) return this.skip(key, `${where(record)}: ${record.problems.join('; ')}`);
+    if (record.deleted) {
+      this.updates.push({ key, entry: null });
+      return;
+    }
+    if (record.badHex) return this.skip(key, `${where(record)}: ${record.badHex}`);
+    if (record.fingerprintCount === 0 && !record.links) return this.skip(key, `${where(record)}: no fingerprints`);
+
+    const source = this.sourceId;
+    const { kind, fingerprints, classification, links, feedback } = record;
+    const member = record.memberName ? { id: memberId, name: record.memberName } : { id: memberId };
+    const timestamp = record.timestamp ? normalizeTimestamp(record.timestamp) : undefined;
+    let entry: ListEntry;
+    if (classification && timestamp && !links && !feedback) {
+      // The usual NCMEC record, built in one literal (adding properties one by one costs an extra allocation).
+      entry = { source, id, kind, fingerprints, member, classification, timestamp };
+    } else {
+      entry = { source, id, kind, fingerprints, member };
+      if (classification) entry.classification = classification;
+      if (links) entry.links = links;
+      if (timestamp) entry.timestamp = timestamp;
+      if (feedback) entry.metadata = { feedback };
+    }
+    this.updates.push({ key, entry });
+  }
+
+  private skip(key: string | undefined, reason: string): void {
+    this.skipped.push(key === undefined ? { reason } : { key, reason });
+  }
+}
+
+/** `<image> #3`: how a skip reason names a record. */
+function where(record: RecordState): string {
+  return `<${record.tag}> #${record.index}`;
 }
 
 /**
@@ -134,142 +300,36 @@ function finish(record: RecordState, sourceId: string): { update?: ListUpdate; s
  *
  * @param sourceId - Stored in every entry's `source`.
  * @param details - Non-secret context for errors (e.g. the redacted URL).
- * @throws {SyncError} `SYNC_MALFORMED_RESPONSE` for XML that is not well-formed or not a `<queryResult>`.
+ * @throws {SyncError} `SYNC_MALFORMED_RESPONSE` for a body that is not UTF-8, XML that is not well-formed, or a
+ * document that is not a `<queryResult>`.
  */
 export async function parseEntriesPage(
   chunks: AsyncIterable<Uint8Array>,
   sourceId: string,
   details: Record<string, unknown> = {},
 ): Promise<NcmecEntriesPage> {
-  const parser = new SaxesParser({ xmlns: false, position: false });
-  const updates: ListUpdate[] = [];
-  const skipped: SkippedRecord[] = [];
-  let next: string | undefined;
-  let root: string | undefined;
-  let recordCount = 0;
-
-  // Element path below the root, as local names.
-  const stack: string[] = [];
-  let text = '';
-  let record: RecordState | undefined;
-  let recordDepth = -1;
-  let feedback: NcmecFeedbackRecord | undefined;
-  let fingerprintHref: string | undefined;
-
-  parser.on('opentag', (tag: SaxesTagPlain) => {
-    const name = localName(tag.name);
-    if (root === undefined) {
-      root = name;
-      if (name !== 'queryresult') throw new Error(`expected a <queryResult> document, got <${tag.name}>`);
-      return;
-    }
-    stack.push(name);
-    text = '';
-    const depth = stack.length;
-    if (!record) {
-      // queryResult > images|videos > record
-      const kind = RECORD_KIND[name];
-      if (kind && depth === 2 && (stack[0] === 'images' || stack[0] === 'videos')) {
-        record = { tag: tag.name, kind: kind.kind, deleted: kind.deleted, index: ++recordCount, fingerprints: {} };
-        recordDepth = depth;
-      }
-      return;
-    }
-    const parent = stack[depth - 2];
-    if (depth === recordDepth + 1 && name === 'member') {
-      const id = tag.attributes.id;
-      if (typeof id === 'string') record.memberId = id;
-    } else if (parent === 'fingerprints' && depth === recordDepth + 2) {
-      const href = tag.attributes.href;
-      fingerprintHref = typeof href === 'string' ? href : undefined;
-    } else if ((name === 'affirmativefeedback' || name === 'negativefeedback') && parent === 'feedback') {
-      feedback = { vote: name === 'affirmativefeedback' ? 'affirmative' : 'negative', members: [], reasons: [] };
-      const type = tag.attributes.type;
-      const stamp = tag.attributes.lastUpdateTimestamp;
-      if (typeof type === 'string') feedback.type = type;
-      if (typeof stamp === 'string') feedback.lastUpdateTimestamp = stamp;
-      (record.feedback ??= []).push(feedback);
-    } else if (feedback && name === 'reason') {
-      const { guid, name: reasonName, type } = tag.attributes;
-      if (typeof guid === 'string') {
-        const reason: NcmecFeedbackRecord['reasons'][number] = { guid };
-        if (typeof reasonName === 'string') reason.name = reasonName;
-        if (typeof type === 'string') reason.type = type;
-        feedback.reasons.push(reason);
-      }
-    } else if (feedback && name === 'member') {
-      const id = tag.attributes.id;
-      if (typeof id === 'string') feedback.members.push({ id });
-    }
-  });
-
-  parser.on('text', (t: string) => {
-    if (text.length + t.length > MAX_TEXT) throw new Error(`an element's text is longer than ${MAX_TEXT} characters`);
-    text += t;
-  });
-  parser.on('cdata', (t: string) => {
-    text += t;
-  });
-
-  parser.on('closetag', (tag: SaxesTagPlain) => {
-    const name = localName(tag.name);
-    const depth = stack.length;
-    if (depth === 0) return; // the root
-    stack.pop();
-    const value = text.trim();
-    text = '';
-    if (!record) {
-      if (name === 'next' && stack.at(-1) === 'paging' && depth === 2 && value) next = value;
-      return;
-    }
-    if (depth === recordDepth) {
-      const result = finish(record, sourceId);
-      if (result.update) updates.push(result.update);
-      if (result.skipped) skipped.push(result.skipped);
-      record = undefined;
-      recordDepth = -1;
-      return;
-    }
-    const parent = stack.at(-1);
-    if (depth === recordDepth + 1) {
-      if (name === 'member') record.memberName = value || undefined;
-      else if (name === 'id') record.id = value;
-      else if (name === 'timestamp') record.timestamp = value;
-      else if (name === 'classification') record.classification = value || undefined;
-    } else if (parent === 'fingerprints' && depth === recordDepth + 2) {
-      if (value) {
-        if (record.fingerprints[name] !== undefined) (record.problems ??= []).push(`duplicate <${name}> fingerprint`);
-        record.fingerprints[name] = value;
-      } else if (fingerprintHref) {
-        (record.links ??= []).push({ type: name, href: fingerprintHref });
-      }
-      fingerprintHref = undefined;
-    } else if (feedback && name === 'member') {
-      const last = feedback.members.at(-1);
-      if (last && value) last.name = value;
-    } else if (name === 'affirmativefeedback' || name === 'negativefeedback') {
-      feedback = undefined;
-    }
-  });
-
+  const builder = new EntriesPageBuilder(sourceId);
+  const scanner = new XmlScanner(builder, { maxTokenLength: MAX_TOKEN, mapName: localName });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
-    for await (const chunk of chunks) parser.write(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of chunks) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text) scanner.write(text);
+    }
     const rest = decoder.decode();
-    if (rest) parser.write(rest);
-    parser.close();
+    if (rest) scanner.write(rest);
+    scanner.end();
   } catch (err) {
     if (err instanceof SyncError) throw err;
-    const reason = (err as Error).message.replace(/^undefined:/, '').trim();
-    throw new SyncError('SYNC_MALFORMED_RESPONSE', `The NCMEC entries page is not well-formed XML: ${reason}`, {
+    throw new SyncError('SYNC_MALFORMED_RESPONSE', `The NCMEC entries page is not well-formed XML: ${(err as Error).message}`, {
       cause: err,
       details,
     });
   }
-  if (root === undefined) {
+  if (builder.root === undefined) {
     throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC entries page is empty', { details });
   }
-  const page: NcmecEntriesPage = { updates, skipped };
-  if (next !== undefined) page.next = next;
+  const page: NcmecEntriesPage = { updates: builder.updates, skipped: builder.skipped };
+  if (builder.next !== undefined) page.next = builder.next;
   return page;
 }
