@@ -114,6 +114,40 @@ function matchesAt(text: string, at: number, s: string): boolean {
   return true;
 }
 
+/**
+ * The {@link XmlStartTag} handed to handlers: one per scanner, reading the scanner's current tag. A class (not an
+ * object literal with getters) so all instances share one hidden class: per-instance accessor closures would give
+ * every scanner its own map, and inline caches holding those maps would keep whole finished pages reachable for the
+ * young-generation GC.
+ */
+class StartTagView implements XmlStartTag {
+  private readonly scanner: XmlScanner;
+
+  constructor(scanner: XmlScanner) {
+    this.scanner = scanner;
+  }
+
+  get name(): string {
+    return this.scanner.tagName;
+  }
+
+  get selfClosing(): boolean {
+    return this.scanner.tagSelfClosing;
+  }
+
+  get attributeCount(): number {
+    return this.scanner.attrCount;
+  }
+
+  attribute(name: string): string | undefined {
+    return this.scanner.attribute(name);
+  }
+
+  attributes(): Record<string, string> {
+    return this.scanner.allAttributes();
+  }
+}
+
 /** Streaming XML tokenizer; see the module comment for what it accepts. One instance per document. */
 export class XmlScanner {
   private readonly handler: XmlContentHandler;
@@ -148,32 +182,18 @@ export class XmlScanner {
   private mapped = '';
 
   // The start tag being reported: attribute positions [nameStart, nameEnd, valueStart, valueEnd] in `buf`.
-  private tagName = '';
-  private tagSelfClosing = false;
-  private attrCount = 0;
+  /** @internal */ tagName = '';
+  /** @internal */ tagSelfClosing = false;
+  /** @internal */ attrCount = 0;
   private attrPos = new Int32Array(32);
-  private readonly tag: XmlStartTag;
+  private readonly tag: StartTagView;
 
   constructor(handler: XmlContentHandler, options: XmlScannerOptions = {}) {
     this.handler = handler;
     this.maxTokenLength = options.maxTokenLength ?? 1024 * 1024;
     this.mapName = options.mapName;
     if (!(this.maxTokenLength >= 16)) throw new RangeError('Expected `maxTokenLength` to be at least 16');
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const scanner = this;
-    this.tag = {
-      get name() {
-        return scanner.tagName;
-      },
-      get selfClosing() {
-        return scanner.tagSelfClosing;
-      },
-      get attributeCount() {
-        return scanner.attrCount;
-      },
-      attribute: (name) => scanner.attribute(name),
-      attributes: () => scanner.allAttributes(),
-    };
+    this.tag = new StartTagView(this);
   }
 
   /** Feeds the next piece of decoded text; reports every token it completes. @throws {XmlSyntaxError} */
@@ -624,7 +644,8 @@ export class XmlScanner {
     }
   }
 
-  private attribute(name: string): string | undefined {
+  /** @internal */
+  attribute(name: string): string | undefined {
     const buf = this.buf;
     const p = this.attrPos;
     for (let k = 0; k < this.attrCount; k++) {
@@ -634,7 +655,8 @@ export class XmlScanner {
     return undefined;
   }
 
-  private allAttributes(): Record<string, string> {
+  /** @internal */
+  allAttributes(): Record<string, string> {
     const out: Record<string, string> = {};
     for (let k = 0; k < this.attrCount; k++) out[this.buf.slice(this.attrPos[4 * k]!, this.attrPos[4 * k + 1]!)] = this.attributeValue(k);
     return out;
