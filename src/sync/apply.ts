@@ -87,7 +87,9 @@ function checkEntry(sourceId: string, value: unknown): ListEntry | string {
       fingerprints = { ...fingerprints, vpdq: vpdq.map((f) => ({ ...f, pdq: f.pdq.toLowerCase() })) };
     }
   }
-  for (const [type, fp] of Object.entries(fingerprints)) {
+  for (const type in fingerprints) {
+    if (!Object.hasOwn(fingerprints, type)) continue;
+    const fp = fingerprints[type];
     if (type !== 'vpdq' && fp !== undefined && typeof fp !== 'string') return `fingerprints.${type} must be a string`;
   }
   return fingerprints === entry.fingerprints ? entry : { ...entry, fingerprints };
