@@ -160,7 +160,7 @@ class EntriesPageBuilder implements XmlContentHandler {
     const record = this.record;
     if (!record) {
       // queryResult > images|videos > record
-      const kind = RECORD_KIND[name];
+      const kind = Object.hasOwn(RECORD_KIND, name) ? RECORD_KIND[name] : undefined; // not <constructor>
       if (kind && depth === 2 && (stack[0] === 'images' || stack[0] === 'videos')) {
         this.record = this.recordState.reset(tag.name, kind.kind, kind.deleted, ++this.recordCount);
         this.recordDepth = depth;
@@ -264,8 +264,9 @@ class EntriesPageBuilder implements XmlContentHandler {
         fingerprints.pdq = hexFingerprint(record, name, value, HASH_BYTES.pdq);
         return;
       default:
-        this.countFingerprint(record, name, fingerprints[name]);
-        fingerprints[name] = value;
+        // Own properties only, and defined rather than assigned: <constructor> or <__proto__> is just a name.
+        this.countFingerprint(record, name, Object.hasOwn(fingerprints, name) ? fingerprints[name] : undefined);
+        Object.defineProperty(fingerprints, name, { value, writable: true, enumerable: true, configurable: true });
     }
   }
 
