@@ -40,7 +40,7 @@ export { SYNC_LOCK_NAME, type SyncLockOptions } from './lock.js';
 export { sync, type SyncOptions } from './syncer.js';
 export type { SyncReport, SyncSourceReport, SkippedGroup, SyncFailure } from './syncer-report.js';
 export { SYNC_CHANNELS, type SyncPageEvent, type SyncDoneEvent, type SyncErrorEvent } from './syncer-diagnostics.js';
-export type { OrderedCheckpointSource } from './syncer-checkpoints.js';
+export type { OrderedCheckpointSource } from './checkpoint-order.js';
 export { startSyncLoop, type SyncLoop, type SyncLoopOptions } from './loop.js';
 export {
   loadSyncConfig,

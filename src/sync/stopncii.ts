@@ -20,6 +20,7 @@
 import { SyncError } from '../errors.js';
 import { HASH_BYTES, isHexOfLength } from '../hash/hex.js';
 import { checkInteger, checkSourceId, showValue } from './check-options.js';
+import { checkpointField, compareIsoTimes, compareNumbers } from './checkpoint-order.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from './credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
 import type { DeltaPage, EntryKind, FetchOptions, HashListSource, ListEntry, ListUpdate, SkippedRecord } from './types.js';
@@ -146,6 +147,18 @@ export function mapStopNciiRecord(raw: unknown, sourceId: string, index: number)
   if (Array.isArray(raw.CSPFeedbacks)) metadata.CSPFeedbacks = raw.CSPFeedbacks;
   entry.metadata = metadata;
   return { update: { key, entry } };
+}
+
+/**
+ * Orders StopNCII checkpoints by `lastFetchAt`, then `nextSetTimestamp`. A stale checkpoint restarts the full
+ * fetch from the beginning (`nextSetTimestamp` drops) but with a new, later `lastFetchAt`, so that legitimate
+ * restart is not a rewind, while a `nextSetTimestamp` going back within the same fetch generation is.
+ */
+export function compareStopNciiCheckpoints(a: unknown, b: unknown): number {
+  return (
+    compareIsoTimes(checkpointField(a, 'lastFetchAt'), checkpointField(b, 'lastFetchAt')) ||
+    compareNumbers(checkpointField(a, 'nextSetTimestamp'), checkpointField(b, 'nextSetTimestamp'))
+  );
 }
 
 function parsePage(text: string, details: Record<string, unknown>): FetchHashesPage {
@@ -287,5 +300,5 @@ export function createStopNciiSource(options: StopNciiSourceOptions = {}): HashL
     }
   }
 
-  return { name: 'stopncii', id, fetch };
+  return { name: 'stopncii', id, fetch, compareCheckpoints: compareStopNciiCheckpoints };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../errors.js';
 import { HashList } from '../list/hash-list.js';
+import { compareNcmecCheckpoints } from './ncmec/checkpoint.js';
 import { acquireSyncLock } from './lock.js';
 import { type ListStore, openListStore } from './store.js';
 import { sync } from './syncer.js';
@@ -114,12 +115,17 @@ describe('sync', () => {
     expect(store.getCheckpoint('c')?.checkpoint).toEqual({ n: 5 });
   });
 
-  it('checks the built-in NCMEC checkpoint order against the stored checkpoint', async () => {
+  it('checks the NCMEC checkpoint order against the stored checkpoint', async () => {
     const cp = (windowEnd: string) => ({ version: 1, windowEnd });
-    const first = scripted('ncmec', () => [{ updates: [], skipped: [], checkpoint: cp('2025-01-02T00:00:00Z') }], 'ncmec');
-    expect((await sync({ store, sources: [first] })).ok).toBe(true);
-    const back = scripted('ncmec', () => [{ updates: [], skipped: [], checkpoint: cp('2025-01-01T00:00:00Z') }], 'ncmec');
-    expect((await sync({ store, sources: [back] })).error?.code).toBe('SYNC_CHECKPOINT_REWOUND');
+    const ordered = (windowEnd: string) =>
+      Object.assign(scripted('ncmec', () => [{ updates: [], skipped: [], checkpoint: cp(windowEnd) }], 'ncmec'), {
+        compareCheckpoints: compareNcmecCheckpoints,
+      });
+    expect((await sync({ store, sources: [ordered('2025-01-02T00:00:00Z')] })).ok).toBe(true);
+    expect((await sync({ store, sources: [ordered('2025-01-01T00:00:00Z')] })).error?.code).toBe('SYNC_CHECKPOINT_REWOUND');
+    // A source only merely named like a built-in one has no order of its own: nothing is assumed about its checkpoints.
+    const unordered = scripted('ncmec', () => [{ updates: [], skipped: [], checkpoint: cp('2024-01-01T00:00:00Z') }], 'ncmec');
+    expect((await sync({ store, sources: [unordered] })).ok).toBe(true);
   });
 
   it('reports SYNC_LOCKED and touches nothing while another sync holds the lock', async () => {

@@ -19,7 +19,7 @@ import type { HashList } from '../list/hash-list.js';
 import { prepareUpdates } from './apply.js';
 import { acquireSyncLock, type SyncLock, type SyncLockOptions } from './lock.js';
 import type { ListStore, StoreCommitResult } from './store.js';
-import { checkpointComparator } from './syncer-checkpoints.js';
+import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
 import type { DeltaPage, HashListSource, ListUpdate } from './types.js';

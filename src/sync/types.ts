@@ -95,4 +95,10 @@ export interface HashListSource<C = unknown> {
   readonly id: string;
   /** Yields delta pages after `checkpoint` (null = from the beginning). The caller may stop early. */
   fetch(checkpoint: C | null, options?: FetchOptions): AsyncIterable<DeltaPage<C>>;
+  /**
+   * Orders two checkpoints of this source: negative when `a` is earlier, 0 when equal or not comparable. When
+   * present, `sync()` refuses a page whose checkpoint is earlier than the one before it (`SYNC_CHECKPOINT_REWOUND`).
+   * Checkpoints may come back from storage malformed: return 0 for those rather than throw.
+   */
+  compareCheckpoints?(a: C, b: C): number;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { SyncError } from '../../errors.js';
+import { checkpointField, compareIsoTimes } from '../checkpoint-order.js';
 
 /** A saved mid-window cursor: resumable only for the same window and only while fresh (12 h by default). */
 export interface NcmecPagingState {
@@ -55,6 +56,14 @@ export function parseNcmecCheckpoint(value: unknown): NcmecCheckpoint {
     out.paging = { nextUrl: p.nextUrl, windowFrom: p.windowFrom, windowTo: p.windowTo, savedAt: p.savedAt };
   }
   return out;
+}
+
+/**
+ * Orders NCMEC checkpoints by `windowEnd`, which only advances once a window is exhausted (pages inside a window
+ * keep it). 0 for values that are not checkpoints.
+ */
+export function compareNcmecCheckpoints(a: unknown, b: unknown): number {
+  return compareIsoTimes(checkpointField(a, 'windowEnd'), checkpointField(b, 'windowEnd'));
 }
 
 /** Whole seconds since the epoch of an ISO timestamp. */

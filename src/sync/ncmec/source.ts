@@ -25,7 +25,7 @@ import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../cre
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
 import { createNcmecApi, type NcmecFeedbackInput, type NcmecFeedbackReason, type NcmecStatus } from './api.js';
-import { isoToSec, type NcmecCheckpoint, parseNcmecCheckpoint, secToIso } from './checkpoint.js';
+import { compareNcmecCheckpoints, isoToSec, type NcmecCheckpoint, parseNcmecCheckpoint, secToIso } from './checkpoint.js';
 import type { NcmecEntriesPage } from './entries-xml.js';
 
 /** Options of {@link createNcmecSource}. */
@@ -281,6 +281,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
     name: 'ncmec',
     id,
     fetch,
+    compareCheckpoints: compareNcmecCheckpoints,
     getStatus: (opts = {}) => api.getStatus(opts.signal),
     getFeedbackReasons: (type, opts = {}) => api.getFeedbackReasons(type, opts.signal),
     submitFeedback: (input) => api.submitFeedback(input),
