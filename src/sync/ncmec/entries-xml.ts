@@ -16,6 +16,7 @@ import { SyncError } from '../../errors.js';
 import { HASH_BYTES } from '../../hash/hex.js';
 import type { EntryKind, Fingerprints, ListEntry, ListUpdate, SkippedRecord } from '../types.js';
 import { type XmlContentHandler, XmlScanner, type XmlStartTag } from './xml-scanner.js';
+import { Utf8ChunkDecoder } from './xml-utf8.js';
 
 /** One parsed page. */
 export interface NcmecEntriesPage {
@@ -41,8 +42,24 @@ const RECORD_KIND: Record<string, { kind: EntryKind; deleted: boolean }> = {
   deletedimage: { kind: 'image', deleted: true },
   deletedvideo: { kind: 'video', deleted: true },
 };
-const LOWERCASE_HEX = /^[0-9a-f]*$/;
-const ANY_CASE_HEX = /^[0-9a-fA-F]*$/;
+/** Character classes for hex checks, OR-ed together over a value: 1 = 0-9 a-f, 2 = A-F, 4 = anything else. */
+const HEX_CLASS = new Uint8Array(128).fill(4);
+for (const c of '0123456789abcdef') HEX_CLASS[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEF') HEX_CLASS[c.charCodeAt(0)] = 2;
+
+/**
+ * The OR of the hex classes of `value`'s characters. A table lookup per character, with no branch that depends on
+ * the character: hashes are random mixes of digits and letters, which defeat branch prediction (a regular
+ * expression such as /^[0-9a-f]*$/ ran about half as fast on real pages).
+ */
+function hexClasses(value: string): number {
+  let classes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    classes |= c < 128 ? HEX_CLASS[c]! : 4;
+  }
+  return classes;
+}
 /** Longest element text kept (text and CDATA together). */
 const MAX_TEXT = 1024 * 1024;
 /** Longest single tag, comment, CDATA section or reference: bounds what the scanner carries between chunks. */
@@ -319,9 +336,9 @@ class EntriesPageBuilder implements XmlContentHandler {
  */
 function hexFingerprint(record: RecordState, name: string, value: string, bytes: number): string {
   if (value.length === bytes * 2) {
-    // Regular expressions run natively: several times faster here than a charCodeAt loop.
-    if (LOWERCASE_HEX.test(value)) return value;
-    if (ANY_CASE_HEX.test(value)) return value.toLowerCase();
+    const classes = hexClasses(value);
+    if (classes === 1) return value;
+    if (classes < 4) return value.toLowerCase();
   }
   record.badHex ??= `<${name}> must be ${bytes * 2} hex characters, got ${JSON.stringify(value.slice(0, 80))} (length ${value.length})`;
   return value;
@@ -347,13 +364,13 @@ export async function parseEntriesPage(
 ): Promise<NcmecEntriesPage> {
   const builder = new EntriesPageBuilder(sourceId);
   const scanner = new XmlScanner(builder, { maxTokenLength: MAX_TOKEN, mapName: localName });
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new Utf8ChunkDecoder();
   try {
     for await (const chunk of chunks) {
-      const text = decoder.decode(chunk, { stream: true });
+      const text = decoder.decode(chunk);
       if (text) scanner.write(text);
     }
-    const rest = decoder.decode();
+    const rest = decoder.end();
     if (rest) scanner.write(rest);
     scanner.end();
   } catch (err) {

@@ -108,6 +108,11 @@ const XML_DECLARATION =
 
 const BANG_FORMS = ['<!--', '<![CDATA[', '<!DOCTYPE'] as const;
 
+/** True for a character that can follow an element name in a well-formed start tag. */
+function isNameEnd(code: number): boolean {
+  return code === GT || code === SLASH || isXmlSpace(code);
+}
+
 /** `text.startsWith(s, at)` for short `s`; a plain loop is several times faster than the builtin call here. */
 function matchesAt(text: string, at: number, s: string): boolean {
   for (let k = 0; k < s.length; k++) if (text.charCodeAt(at + k) !== s.charCodeAt(k)) return false;
@@ -174,11 +179,12 @@ export class XmlScanner {
   private sawRoot = false;
   private rootClosed = false;
 
-  /** Direct-mapped cache of element names and their mapped forms: a page's few names are sliced once. */
+  /** Cache of element names and their mapped forms (see {@link XmlScanner.elementName}). */
   private readonly names: string[] = new Array<string>(256).fill('');
   private readonly mappedNames: string[] = new Array<string>(256).fill('');
   private readonly mapName: ((qualifiedName: string) => string) | undefined;
-  /** The mapped form of the name the last {@link XmlScanner.intern} returned. */
+  /** The name the last {@link XmlScanner.elementName} read, and its mapped form. */
+  private name = '';
   private mapped = '';
 
   // The start tag being reported: attribute positions [nameStart, nameEnd, valueStart, valueEnd] in `buf`.
@@ -358,22 +364,38 @@ export class XmlScanner {
     return i;
   }
 
-  /** The name `buf[start, end)`, as the same string object each time the same name recurs. */
-  private intern(start: number, end: number): string {
+  /**
+   * Reads the element name at `start` and returns the index after it (`start` itself when no name starts there),
+   * leaving the name in `name` and its mapped form in `mapped`. A name seen before is recognised by comparing it in
+   * place with the cached names that start with the same two characters (2-way), so it is neither validated nor
+   * sliced again: the same string object comes back each time.
+   */
+  private elementName(start: number): number {
     const buf = this.buf;
-    const length = end - start;
-    const slot = (buf.charCodeAt(start) * 7 + buf.charCodeAt(end - 1) * 3 + length * 31) & 255;
-    const cached = this.names[slot]!;
-    if (cached.length === length && matchesAt(buf, start, cached)) {
-      this.mapped = this.mappedNames[slot]!;
-      return cached;
+    const set = ((buf.charCodeAt(start) * 31 + buf.charCodeAt(start + 1)) & 127) * 2; // NaN at the end: set 0
+    const names = this.names;
+    for (let way = set; way < set + 2; way++) {
+      const cached = names[way]!;
+      const after = start + cached.length;
+      if (cached.length > 0 && isNameEnd(buf.charCodeAt(after)) && matchesAt(buf, start, cached)) {
+        this.name = cached;
+        this.mapped = this.mappedNames[way]!;
+        return after;
+      }
     }
+    const end = this.scanName(start);
+    if (end === start || end >= buf.length) return end;
     const name = buf.slice(start, end);
     const mapped = this.mapName ? this.mapName(name) : name;
-    this.names[slot] = name;
-    this.mappedNames[slot] = mapped;
+    // The new name takes the first way; the previous first moves to the second (a name pair such as member and
+    // members then alternates without evictions).
+    names[set + 1] = names[set]!;
+    this.mappedNames[set + 1] = this.mappedNames[set]!;
+    names[set] = name;
+    this.mappedNames[set] = mapped;
+    this.name = name;
     this.mapped = mapped;
-    return name;
+    return end;
   }
 
   private skipSpace(i: number): number {
@@ -515,7 +537,7 @@ export class XmlScanner {
     const buf = this.buf;
     const end = buf.length;
     const nameStart = pos + 1;
-    const nameEnd = this.scanName(nameStart);
+    const nameEnd = this.elementName(nameStart);
     if (nameEnd === nameStart) throw this.error('"<" must start a tag, comment, CDATA section or processing instruction (write "&lt;" for a literal "<")', pos);
     if (nameEnd >= end) return this.incomplete(pos, final, 'a start tag');
     if (this.depth === 0 && this.rootClosed) throw this.error('a second root element (a document has exactly one)', pos);
@@ -539,7 +561,7 @@ export class XmlScanner {
       throw this.error(`invalid character in the tag name "${this.excerpt(nameStart, nameEnd)}"`, i);
     }
 
-    const name = this.intern(nameStart, nameEnd);
+    const name = this.name;
     const mapped = this.mapped;
     this.sawRoot = true;
     this.tagName = name;
