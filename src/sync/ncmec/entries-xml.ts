@@ -42,24 +42,14 @@ const RECORD_KIND: Record<string, { kind: EntryKind; deleted: boolean }> = {
   deletedimage: { kind: 'image', deleted: true },
   deletedvideo: { kind: 'video', deleted: true },
 };
-/** Character classes for hex checks, OR-ed together over a value: 1 = 0-9 a-f, 2 = A-F, 4 = anything else. */
-const HEX_CLASS = new Uint8Array(128).fill(4);
-for (const c of '0123456789abcdef') HEX_CLASS[c.charCodeAt(0)] = 1;
-for (const c of 'ABCDEF') HEX_CLASS[c.charCodeAt(0)] = 2;
-
 /**
- * The OR of the hex classes of `value`'s characters. A table lookup per character, with no branch that depends on
- * the character: hashes are random mixes of digits and letters, which defeat branch prediction (a regular
- * expression such as /^[0-9a-f]*$/ ran about half as fast on real pages).
+ * Finds a character that is not a lowercase hex digit. The class also lists C0 control characters, which can never
+ * be in a value (the scanner refuses them, as characters and as character references), so they change nothing in
+ * what it matches; but with that many ranges V8 compiles the class to a table lookup instead of range tests, whose
+ * branches mispredict on random hex (measured twice as fast on real pages as /[^0-9a-f]/ or a charCodeAt loop).
  */
-function hexClasses(value: string): number {
-  let classes = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    classes |= c < 128 ? HEX_CLASS[c]! : 4;
-  }
-  return classes;
-}
+const NOT_LOWERCASE_HEX = /[^0-9a-f\x01\x03\x05\x07\x0e\x10\x12\x14\x16\x18\x1a\x1c]/;
+const NOT_HEX = /[^0-9a-fA-F]/;
 /** Longest element text kept (text and CDATA together). */
 const MAX_TEXT = 1024 * 1024;
 /** Longest single tag, comment, CDATA section or reference: bounds what the scanner carries between chunks. */
@@ -336,9 +326,8 @@ class EntriesPageBuilder implements XmlContentHandler {
  */
 function hexFingerprint(record: RecordState, name: string, value: string, bytes: number): string {
   if (value.length === bytes * 2) {
-    const classes = hexClasses(value);
-    if (classes === 1) return value;
-    if (classes < 4) return value.toLowerCase();
+    if (!NOT_LOWERCASE_HEX.test(value)) return value;
+    if (!NOT_HEX.test(value)) return value.toLowerCase();
   }
   record.badHex ??= `<${name}> must be ${bytes * 2} hex characters, got ${JSON.stringify(value.slice(0, 80))} (length ${value.length})`;
   return value;
