@@ -1,14 +1,17 @@
 /**
- * Stream-parses one NCMEC `GET /v2/entries` page (`<queryResult>`) into keyed updates, in document order, with
- * the hand-written {@link XmlScanner} (strict XML 1.0 well-formedness, DOCTYPE refused). Namespaces are ignored (element local names only), element names are matched case-insensitively.
+ * Stream-parses one NCMEC `GET /v2/entries` page (`<queryResult>`) into keyed updates, in document order: body
+ * chunks are decoded as UTF-8 ({@link Utf8ChunkDecoder}), tokenized by {@link XmlScanner} (strict XML 1.0
+ * well-formedness, DOCTYPE refused, memory bounded by the largest token) and turned into records here. Namespaces
+ * are ignored (element local names only), element names are matched case-insensitively.
  *
  * - `<image>` / `<video>` become upserts keyed `${memberId}-${id}`; `<deletedImage>` / `<deletedVideo>` become
  *   deletes. Every fingerprint is kept: `md5`, `sha1`, `sha256`, `pdq` are validated and lowercased; others
  *   (`pdna`, ...) are kept opaque; an element with an `href` and no text (`<tmk-pdqf rel="self" href=".."/>`) is
  *   a link-only fingerprint kept in `links`.
  * - A record that cannot be used (no id, no member id, a bad hex value) is skipped with a reason.
- * - A document that is not well-formed XML (e.g. truncated) throws `SYNC_MALFORMED_RESPONSE`; the caller yields
- *   nothing of that page.
+ * - A document that is not well-formed XML (e.g. truncated), a body that is not UTF-8, an element text over 1 MiB
+ *   or a single tag, comment or reference over 1 MiB throws `SYNC_MALFORMED_RESPONSE`; the caller yields nothing
+ *   of that page.
  *
  * @module
  */
@@ -271,9 +274,11 @@ class EntriesPageBuilder implements XmlContentHandler {
         fingerprints.pdq = hexFingerprint(record, name, value, HASH_BYTES.pdq);
         return;
       default:
-        // Own properties only, and defined rather than assigned: <constructor> or <__proto__> is just a name.
+        // Own properties only: <constructor> or <__proto__> is just a name (assigning __proto__ would set the
+        // prototype, so that one is defined; every other inherited property is a writable data property).
         this.countFingerprint(record, name, Object.hasOwn(fingerprints, name) ? fingerprints[name] : undefined);
-        Object.defineProperty(fingerprints, name, { value, writable: true, enumerable: true, configurable: true });
+        if (name === '__proto__') Object.defineProperty(fingerprints, name, { value, writable: true, enumerable: true, configurable: true });
+        else fingerprints[name] = value;
     }
   }
 

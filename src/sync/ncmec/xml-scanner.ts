@@ -21,7 +21,11 @@
  * not by the document. Character data is reported as it arrives and may come in several pieces. An unfinished
  * token is re-examined only once the buffered text has doubled, so tiny chunks cannot make the work quadratic.
  *
- * Namespaces are not processed: a prefixed name is reported as written (`ns:image`), as is `xmlns`.
+ * Namespaces are not processed: a prefixed name is reported as written (`ns:image`), as is `xmlns`. A declared
+ * `version="1.x"` is read with the XML 1.0 rules (as XML 1.0 itself allows) and a declared encoding is not used:
+ * the caller decodes. Compared with saxes (which parsed NCMEC pages before): a DOCTYPE is refused where saxes
+ * skipped it, `<?pi?data?>` (no white space after the target) is refused where saxes accepted it, and saxes
+ * switched to XML 1.1 character rules for any version but "1.0".
  *
  * @module
  */
@@ -113,7 +117,7 @@ function isNameEnd(code: number): boolean {
   return code === GT || code === SLASH || isXmlSpace(code);
 }
 
-/** `text.startsWith(s, at)` for short `s`; a plain loop is several times faster than the builtin call here. */
+/** `text.startsWith(s, at)` for the short names of a document: a loop the compiler can inline, no builtin call. */
 function matchesAt(text: string, at: number, s: string): boolean {
   for (let k = 0; k < s.length; k++) if (text.charCodeAt(at + k) !== s.charCodeAt(k)) return false;
   return true;
@@ -163,7 +167,7 @@ export class XmlScanner {
   private pos = 0;
   /** Document offset of `buf[0]`, for error messages. */
   private base = 0;
-  /** Do not scan again before `buf` is this long (an unfinished token waits until the text has doubled). */
+  /** An unfinished token is not scanned again before the unconsumed text is this long (it has doubled). */
   private retryAt = 0;
   private pendingCR = false;
   private ended = false;
