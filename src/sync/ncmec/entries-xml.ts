@@ -183,7 +183,7 @@ class EntriesPageBuilder implements XmlContentHandler {
       const id = tag.attribute('id');
       if (id !== undefined) record.memberId = id === this.lastMemberId ? this.lastMemberId : (this.lastMemberId = id);
     } else if (parent === 'fingerprints' && depth === this.recordDepth + 2) {
-      this.fingerprintHref = tag.attribute('href');
+      this.fingerprintHref = tag.attributeCount === 0 ? undefined : tag.attribute('href');
     } else if ((name === 'affirmativefeedback' || name === 'negativefeedback') && parent === 'feedback') {
       const vote: NcmecFeedbackRecord = { vote: name === 'affirmativefeedback' ? 'affirmative' : 'negative', members: [], reasons: [] };
       const type = tag.attribute('type');
@@ -289,8 +289,8 @@ class EntriesPageBuilder implements XmlContentHandler {
 
   /** Ends a record: one update, or one skipped record with the reason. */
   private finish(record: RecordState): void {
-    const id = record.id?.trim();
-    const memberId = record.memberId?.trim();
+    const id = record.id === undefined ? undefined : trimmed(record.id);
+    const memberId = record.memberId === undefined ? undefined : trimmed(record.memberId);
     if (!id) return this.skip(undefined, `${where(record)}: missing <id>`);
     if (!memberId) return this.skip(undefined, `${where(record)} ${JSON.stringify(id)}: missing <member id="...">`);
     const key = `${memberId}-${id}`;
