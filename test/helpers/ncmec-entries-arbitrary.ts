@@ -11,6 +11,7 @@
  * @module
  */
 import fc from 'fast-check';
+import { prng } from './hamming.js';
 
 /** A rendered page: the XML and the character offset just past `</queryResult>` (what follows is only misc). */
 export interface RenderedPage {
@@ -137,18 +138,6 @@ export function splitBytes(bytes: Uint8Array, cuts: readonly number[]): Uint8Arr
 /** The chunks as the async iterable the parsers take. */
 export async function* body(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield chunk;
-}
-
-/** mulberry32: a small seeded PRNG, so formatting choices are reproducible from the model's seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Renders a page model as XML with seeded random (but always well-formed) formatting. */
