@@ -23,6 +23,7 @@ import { checkInteger, checkSourceId, showValue } from './check-options.js';
 import { checkpointField, compareIsoTimes, compareNumbers } from './checkpoint-order.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from './credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
+import { readAhead } from './read-ahead.js';
 import type { DeltaPage, EntryKind, FetchOptions, HashListSource, ListEntry, ListUpdate, SkippedRecord } from './types.js';
 
 /** Checkpoint of the StopNCII source (persisted by the store; keep it readable across versions). */
@@ -286,17 +287,22 @@ export function createStopNciiSource(options: StopNciiSourceOptions = {}): HashL
         return;
       }
       const next = page.nextPageToken!;
-      yield {
-        updates,
-        skipped,
-        checkpoint: { ...base, paging: { startTimestamp: sessionStart, nextPageToken: next, savedAt: new Date(now()).toISOString() } },
-      };
-      if (signal?.aborted) throw new SyncError('SYNC_ABORTED', 'The StopNCII sync was aborted', { cause: signal.reason, details: { source: id } });
-      if (tokens.has(next) || pages >= MAX_PAGES) {
-        throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The StopNCII nextPageToken repeats', { details: { source: id } });
-      }
+      // Read ahead (see read-ahead.ts), unless the token repeats: that fails once this page was handed over.
+      const loops = tokens.has(next) || pages >= MAX_PAGES;
       tokens.add(next);
-      page = await getPage(sessionStart, next, signal);
+      const ahead = loops ? undefined : await readAhead((s) => getPage(sessionStart, next, s), signal);
+      try {
+        yield {
+          updates,
+          skipped,
+          checkpoint: { ...base, paging: { startTimestamp: sessionStart, nextPageToken: next, savedAt: new Date(now()).toISOString() } },
+        };
+        if (signal?.aborted) throw new SyncError('SYNC_ABORTED', 'The StopNCII sync was aborted', { cause: signal.reason, details: { source: id } });
+        if (!ahead) throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The StopNCII nextPageToken repeats', { details: { source: id } });
+        page = await ahead.result;
+      } finally {
+        ahead?.cancel();
+      }
     }
   }
 

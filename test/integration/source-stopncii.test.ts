@@ -107,8 +107,11 @@ describe('StopNCII source', () => {
 
   it('resumes a paging session from the saved token, and restarts it once the token is too old', async () => {
     const { server, stopncii, store, clock } = await setup({ entries: 1000 });
+    const first = server.requests.length;
     await store.sync(stopncii, { maxPages: 2 });
     expect(store.checkpoint!.paging).toBeDefined();
+    // Two pages and the read-ahead of the third, which the stopped sync abandoned: count only after it.
+    await expect.poll(() => server.requests.length - first, { timeout: 2000 }).toBe(3);
     let before = server.requests.length;
     const resumed = new PageApplier<StopNciiCheckpoint>();
     resumed.checkpoint = store.checkpoint;
@@ -121,6 +124,24 @@ describe('StopNCII source', () => {
     await store.sync(stopncii);
     expect(server.requests[before]!.query.nextPageToken).toBeUndefined();
     expect(store.withoutMetadata()).toEqual(server.currentList());
+  });
+
+  it('reads one page ahead: the next request is written before a page is handed over', async () => {
+    const { server, stopncii } = await setup({ entries: 1000 });
+    const sent: string[] = [];
+    const onSend = (message: unknown) => sent.push(String((message as { request: { path: string } }).request.path));
+    diagnostics.subscribe('undici:client:sendHeaders', onSend);
+    const it = stopncii.fetch(null)[Symbol.asyncIterator]();
+    try {
+      const page = await it.next();
+      expect(page.done).toBe(false);
+      expect(sent).toHaveLength(2); // checked synchronously, as a caller's store commit would follow
+      expect(sent[1]).toContain('nextPageToken=');
+    } finally {
+      diagnostics.unsubscribe('undici:client:sendHeaders', onSend);
+      await it.return!(undefined);
+    }
+    expect(server.requests.length).toBeLessThanOrEqual(2);
   });
 
   it('HTTP 200 with truncated JSON is SYNC_MALFORMED_RESPONSE, nothing of that page is applied, and the next sync completes', async () => {

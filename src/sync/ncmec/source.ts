@@ -23,6 +23,7 @@ import { SyncError } from '../../errors.js';
 import { checkInteger, checkSourceId, showValue } from '../check-options.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
+import { readAhead } from '../read-ahead.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
 import { createNcmecApi, type NcmecFeedbackInput, type NcmecFeedbackReason, type NcmecStatus } from './api.js';
 import { compareNcmecCheckpoints, isoToSec, type NcmecCheckpoint, parseNcmecCheckpoint, secToIso } from './checkpoint.js';
@@ -178,47 +179,29 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
           yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
           return entries;
         }
-        url = api.resolveNext(next);
-        if (seen.has(url.href) || pages >= MAX_PAGES_PER_WINDOW) {
-          throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC paging links loop', { details: { url: http.redact(url) } });
+        // The next link is checked now, to read ahead, but a bad one fails only after this page was handed over.
+        let problem: SyncError | undefined;
+        try {
+          url = api.resolveNext(next);
+          if (seen.has(url.href) || pages >= MAX_PAGES_PER_WINDOW) {
+            throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC paging links loop', { details: { url: http.redact(url) } });
+          }
+          seen.add(url.href);
+        } catch (err) {
+          if (!(err instanceof SyncError)) throw err;
+          problem = err;
         }
-        seen.add(url.href);
-        // Read ahead one page: the server prepares it (and the body streams in) while the caller stores this one.
-        // undici frees a kept-alive socket one event-loop turn after a response ends, and writes a queued request
-        // in a later turn: a turn before and after the dispatch puts the request on the wire on the same socket
-        // before the caller's synchronous commit starts (without them it went out only after that commit).
-        await nextTurn();
-        const ahead = prefetch(url);
-        await nextTurn();
+        const target = url;
+        const ahead = problem ? undefined : await readAhead((s) => api.fetchEntriesPage(target, s), signal);
         try {
           yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
           checkAbort();
-          page = await ahead.page;
+          if (problem) throw problem;
+          page = await ahead!.result;
         } finally {
-          ahead.cancel();
+          ahead?.cancel();
         }
       }
-    }
-
-    function nextTurn(): Promise<void> {
-      return new Promise((resolve) => setImmediate(resolve));
-    }
-
-    /** Starts fetching `url` now; `cancel()` aborts it unless it already settled (and keeps a failure unhandled-safe). */
-    function prefetch(url: URL): { page: Promise<NcmecEntriesPage>; cancel: () => void } {
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(signal?.reason);
-      if (signal?.aborted) controller.abort(signal.reason);
-      else signal?.addEventListener('abort', onAbort, { once: true });
-      const page = api.fetchEntriesPage(url, controller.signal);
-      page.catch(() => {}); // awaited by the caller; this only keeps an abandoned read-ahead from being unhandled
-      return {
-        page,
-        cancel: () => {
-          signal?.removeEventListener('abort', onAbort);
-          controller.abort();
-        },
-      };
     }
 
     checkAbort();
