@@ -51,7 +51,8 @@ interface Result {
 
 /** Child: serve N generated entries until stdin closes. */
 async function serve(entries: number): Promise<void> {
-  const server = await startMockNcmecServer({ entries, seed: 1, spacingMs: 500, recordRequests: false });
+  // Prerendered: serving a page is a join, so the mock outpaces the client and the numbers are the client's.
+  const server = await startMockNcmecServer({ entries, seed: 1, spacingMs: 500, recordRequests: false, prerender: true });
   process.stdout.write(JSON.stringify({ url: server.url, username: server.username, password: server.password }) + '\n');
   process.stdin.resume();
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));

@@ -33,6 +33,21 @@ describe('mock NCMEC server', () => {
     );
   });
 
+  it('serves the same pages when it prerenders its generated entries (the benchmark mode), mutations included', async () => {
+    const options = { entries: 300, pageSize: 70, spacingMs: 20_000, jitterMs: 60_000, videoFraction: 0.3, linkOnlyFraction: 0.5, pdnaFraction: 0.5 };
+    const plain = await startMockNcmecServer(options);
+    const fast = await startMockNcmecServer({ ...options, prerender: true });
+    closers.push(plain, fast);
+    for (const server of [plain, fast]) server.update(server.generatedKey(3), { classification: 'B2' }, { timestamp: Date.UTC(2025, 0, 1, 0, 30) });
+    const window = 'from=2024-12-31T00:00:00Z&to=2025-01-03T00:00:00Z';
+    for (const start of [1, 71, 141, 211, 281]) {
+      const path = `/v2/entries?${window}&start=${start}&size=70`;
+      const [a, b] = await Promise.all([ncmecGet(plain, path), ncmecGet(fast, path)]);
+      expect(a.status).toBe(200);
+      expect(b.text).toBe(a.text);
+    }
+  });
+
   it('selects from-exclusive, to-inclusive windows, accepting timestamps with and without millis', async () => {
     const start = Date.UTC(2025, 0, 1);
     const server = await startMockNcmecServer({ entries: 3, startTime: start, spacingMs: 1000, videoFraction: 0 });
