@@ -410,7 +410,8 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     prerenderedVideo = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const v = versionOfGenerated(i);
-      prerendered[i] = renderVersion(v);
+      // A template literal is a tree of string pieces; a flat copy makes each page's join a plain copy.
+      prerendered[i] = JSON.parse(JSON.stringify(renderVersion(v))) as string;
       prerenderedVideo[i] = v.kind === 'video' ? 1 : 0;
     }
   }
