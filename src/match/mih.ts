@@ -318,10 +318,7 @@ export class MihIndex implements HashIndex {
         total += hi - lo;
       }
     }
-    if (this.#cand.length < total) {
-      this.#cand = new Int32Array(nextCapacity(this.#cand.length, total));
-      this.#candTable = new Uint8Array(this.#cand.length);
-    }
+    if (this.#cand.length < total) this.#growCandidates(total);
     const cand = this.#cand;
     const candTable = this.#candTable;
     // Touch each bucket's first entry so those misses overlap before the copy loop's unpredictable trip counts.
@@ -380,7 +377,7 @@ export class MihIndex implements HashIndex {
 
   /**
    * Appends the delta-chain candidates of every directly addressed table after the `n` CSR ones, so they are
-   * verified by the same batched loop (a delta as large as a sixth of the list then costs about what the same
+   * verified by the same batched loop (a delta as large as a quarter of the list then costs about what the same
    * entries cost in CSR form). Returns the new count.
    */
   #gatherDelta(n: number, a: number, wide: Int32Array, narrow: Int32Array): number {
