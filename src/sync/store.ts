@@ -103,6 +103,86 @@ export interface StoreCommitResult {
   changes: StoreChange[];
 }
 
+/** What happened to one row of a commit ({@link StoreRowsResult.outcomes}). */
+export const ROW_NO_CHANGE = 0;
+export const ROW_ADDED = 1;
+export const ROW_UPDATED = 2;
+export const ROW_DELETED = 3;
+
+/**
+ * One commit with its entries serialised: `keys[i]` with `jsons[i]` (the entry's JSON, or null for a delete) and
+ * `kinds[i]`. What crosses to the store writer thread.
+ *
+ * @internal
+ */
+export interface StoreRows {
+  sourceId: string;
+  keys: string[];
+  kinds: Array<EntryKind | null>;
+  jsons: Array<string | null>;
+  checkpointJson: string;
+  expectedCheckpoint?: string | null;
+  replaceAllAfterSeq?: number;
+  lockToken?: string;
+}
+
+/**
+ * What {@link ListStore.commitRows} did: the counts, one outcome per row (`ROW_*`), and the keys a
+ * `replaceAllAfterSeq` snapshot deleted.
+ *
+ * @internal
+ */
+export interface StoreRowsResult extends Omit<StoreCommitResult, 'changes'> {
+  outcomes: Uint8Array;
+  gone: string[];
+}
+
+/** Serialises a commit's updates into rows (each entry's JSON is made here, once). @internal */
+export function toStoreRows(input: StoreCommit, checkpointJson: string): StoreRows {
+  const n = input.updates.length;
+  const keys = new Array<string>(n);
+  const kinds = new Array<EntryKind | null>(n);
+  const jsons = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const { key, entry } = input.updates[i]!;
+    keys[i] = key;
+    kinds[i] = entry === null ? null : entry.kind;
+    jsons[i] = entry === null ? null : JSON.stringify(entry);
+  }
+  return {
+    sourceId: input.sourceId,
+    keys,
+    kinds,
+    jsons,
+    checkpointJson,
+    ...(input.expectedCheckpoint !== undefined ? { expectedCheckpoint: input.expectedCheckpoint } : {}),
+    ...(input.replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq: input.replaceAllAfterSeq } : {}),
+    ...(input.lockToken !== undefined ? { lockToken: input.lockToken } : {}),
+  };
+}
+
+/** The effective changes of a rows commit, in order, as an in-memory list applies them. @internal */
+export function toCommitResult(rows: StoreRows, updates: readonly ListUpdate[], done: StoreRowsResult): StoreCommitResult {
+  const changes: StoreChange[] = [];
+  const { outcomes } = done;
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i]!;
+    if (outcome === ROW_NO_CHANGE) continue;
+    const key = rows.keys[i]!;
+    if (outcome === ROW_DELETED) changes.push({ key, entry: null });
+    else changes.push({ key, entry: updates[i]!.entry, json: rows.jsons[i]! });
+  }
+  for (const key of done.gone) changes.push({ key, entry: null });
+  const { outcomes: _o, gone: _g, ...counts } = done;
+  return { ...counts, changes };
+}
+
+/** @internal The options a second connection to the same store is opened with. */
+export interface StoreConnectionSettings {
+  readonly busyTimeoutMs: number;
+  readonly synchronous: 'full' | 'normal';
+}
+
 /** A stored checkpoint. */
 export interface StoredCheckpoint {
   source: string;
@@ -212,7 +292,7 @@ export function openListStore(path: string, options: ListStoreOptions = {}): Lis
   }
   try {
     prepareConnection(db, path, readonly, migrations, synchronous);
-    return new ListStore(db, path, readonly);
+    return new ListStore(db, path, readonly, { busyTimeoutMs: busy, synchronous });
   } catch (err) {
     db.close();
     throw toStoreError(err, 'open', path);
@@ -293,12 +373,19 @@ export class ListStore {
   readonly readonly: boolean;
   #db: Db | undefined;
   readonly #stmts = new Map<string, Statement>();
+  readonly #settings: StoreConnectionSettings;
 
   /** @internal Use {@link openListStore}. */
-  constructor(db: Db, path: string, readonly: boolean) {
+  constructor(db: Db, path: string, readonly: boolean, settings: StoreConnectionSettings = { busyTimeoutMs: 10_000, synchronous: 'full' }) {
     this.#db = db;
     this.path = path;
     this.readonly = readonly;
+    this.#settings = settings;
+  }
+
+  /** @internal How this connection was opened, so another thread can open its own connection alike. */
+  get connectionSettings(): StoreConnectionSettings {
+    return this.#settings;
   }
 
   /** False after {@link close}. */
@@ -365,16 +452,28 @@ export class ListStore {
    * @throws {StoreError} `STORE_BUSY`, `STORE_WRITE_FAILED`, `STORE_READONLY`, `STORE_CLOSED`.
    */
   commit(input: StoreCommit): StoreCommitResult {
-    const db = this.#writable('commit to');
+    this.#writable('commit to');
     const checkpointJson = JSON.stringify(input.checkpoint);
     if (checkpointJson === undefined) throw new TypeError('Expected `checkpoint` to be JSON-serialisable, got undefined');
-    const { sourceId } = input;
+    const rows = toStoreRows(input, checkpointJson);
+    return toCommitResult(rows, input.updates, this.commitRows(rows));
+  }
+
+  /**
+   * {@link commit} after serialising: the rows of one transaction, each key with its entry's JSON (null: delete).
+   * What the store writer thread runs, so both paths share one implementation.
+   *
+   * @internal
+   */
+  commitRows(input: StoreRows): StoreRowsResult {
+    const db = this.#writable('commit to');
+    const { sourceId, keys, kinds, jsons } = input;
     const select = this.#stmt('SELECT id, entry FROM entries WHERE source = ? AND key = ?');
     // Insert first: for a new key (the bulk of a first sync) that is one B-tree probe instead of a lookup + insert.
     const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING');
     const update = this.#stmt('UPDATE entries SET kind = ?, entry = ?, version = ?, seen = ? WHERE id = ?');
     const touch = this.#stmt('UPDATE entries SET seen = ? WHERE id = ?');
-    const run = db.transaction((): StoreCommitResult => {
+    const run = db.transaction((): StoreRowsResult => {
       if (input.lockToken !== undefined) this.#assertLockHeld(input.lockToken);
       if (input.expectedCheckpoint !== undefined) {
         const stored = this.getCheckpointJson(sourceId);
@@ -389,7 +488,7 @@ export class ListStore {
       const previousVersion = Number(this.#metaIn('list_version'));
       const version = previousVersion + 1;
       const seq = Number(this.#metaIn('commit_seq')) + 1;
-      const result: StoreCommitResult = {
+      const result: StoreRowsResult = {
         version,
         previousVersion,
         commitSeq: seq,
@@ -397,24 +496,26 @@ export class ListStore {
         updated: 0,
         unchanged: 0,
         deleted: 0,
-        changes: [],
+        outcomes: new Uint8Array(keys.length),
+        gone: [],
       };
-      for (const { key, entry } of input.updates) {
-        let json: string | undefined;
-        if (entry !== null) {
-          json = JSON.stringify(entry);
-          if (insert.run(sourceId, key, entry.kind, json, version, seq).changes === 1) {
+      const { outcomes } = result;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const json = jsons[i]!;
+        if (json !== null) {
+          if (insert.run(sourceId, key, kinds[i], json, version, seq).changes === 1) {
             result.added++;
-            result.changes.push({ key, entry, json });
+            outcomes[i] = ROW_ADDED;
             continue;
           }
         }
         const row = select.get(sourceId, key) as EntryRow | undefined;
-        if (entry === null) {
+        if (json === null) {
           if (row?.entry != null) {
             update.run(null, null, version, seq, row.id);
             result.deleted++;
-            result.changes.push({ key, entry: null });
+            outcomes[i] = ROW_DELETED;
           } else if (row) {
             touch.run(seq, row.id);
           }
@@ -425,18 +526,21 @@ export class ListStore {
           touch.run(seq, row.id);
           result.unchanged++;
           continue;
-        } else {
-          update.run(entry.kind, json, version, seq, row.id);
-          if (row.entry === null) result.added++;
-          else result.updated++;
         }
-        result.changes.push({ key, entry, json });
+        update.run(kinds[i], json, version, seq, row.id);
+        if (row.entry === null) {
+          result.added++;
+          outcomes[i] = ROW_ADDED;
+        } else {
+          result.updated++;
+          outcomes[i] = ROW_UPDATED;
+        }
       }
       if (input.replaceAllAfterSeq !== undefined) {
         const gone = this.#stmt(
           'UPDATE entries SET kind = NULL, entry = NULL, version = ? WHERE source = ? AND entry IS NOT NULL AND seen <= ? RETURNING key',
         ).all(version, sourceId, input.replaceAllAfterSeq) as Array<{ key: string }>;
-        for (const { key } of gone) result.changes.push({ key, entry: null });
+        for (const { key } of gone) result.gone.push(key);
         result.deleted += gone.length;
       }
       const changed = result.added + result.updated + result.deleted > 0;
@@ -457,7 +561,7 @@ export class ListStore {
       this.#stmt(
         'INSERT INTO checkpoints (source, checkpoint, version, updated_at) VALUES (?, ?, ?, ?) ' +
           'ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, version = excluded.version, updated_at = excluded.updated_at',
-      ).run(sourceId, checkpointJson, result.version, new Date().toISOString());
+      ).run(sourceId, input.checkpointJson, result.version, new Date().toISOString());
       return result;
     });
     try {
