@@ -2,9 +2,10 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // store-worker: the store writer thread's script, loaded by file name beside the bundle (src/sync/store-writer.ts).
+    entry: { index: 'src/index.ts', 'store-worker': 'src/sync/store-worker.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    dts: { entry: { index: 'src/index.ts' } },
     sourcemap: true,
     clean: true,
     target: 'node20',

@@ -39,6 +39,10 @@ describe('sync config', () => {
     expect(errorOf(() => parseSyncConfig({ sources: [{ type: 'file', url: 'a' }, { type: 'file', url: 'b' }] })).message).toMatch(/used twice/);
     expect(errorOf(() => parseSyncConfig({ sources: [{ type: 'ncmec', url: 'https://x', since: 'yesterday' }] })).message).toMatch(/ISO 8601/);
     expect(errorOf(() => loadSyncConfig(path.join(dir, 'missing.json'))).code).toBe('CONFIG_NOT_FOUND');
+    expect(errorOf(() => parseSyncConfig({ storeWriter: 'worker' })).message).toBe(
+      'config: "storeWriter" must be "auto", "thread" or "inline", got "worker"',
+    );
+    expect(parseSyncConfig({ storeWriter: 'thread' }).storeWriter).toBe('thread');
     writeFileSync(path.join(dir, 'broken.json'), '{');
     expect(errorOf(() => loadSyncConfig(path.join(dir, 'broken.json'))).code).toBe('CONFIG_INVALID');
   });

@@ -10,7 +10,8 @@
  *     { "type": "file", "id": "local", "url": "./extra-hashes.ndjson" }
  *   ],
  *   "lockTtlMs": 60000,
- *   "stallTimeoutMs": 300000
+ *   "stallTimeoutMs": 300000,
+ *   "storeWriter": "auto"
  * }
  * ```
  *
@@ -27,6 +28,7 @@ import type { Environment } from './credentials.js';
 import { createFileSource } from './file-source.js';
 import { createNcmecSource } from './ncmec/source.js';
 import { createStopNciiSource } from './stopncii.js';
+import type { StoreWriterMode } from './store-writer.js';
 import type { HashListSource } from './types.js';
 
 /** HTTP settings every remote source accepts. */
@@ -57,6 +59,8 @@ export interface SyncConfig {
   lockTtlMs?: number;
   /** Give a source up when it yields nothing for this long, ms. @default 300000 */
   stallTimeoutMs?: number;
+  /** Where store commits run (`SyncOptions.storeWriter`): `"auto"`, `"thread"` or `"inline"`. @default "auto" */
+  storeWriter?: StoreWriterMode;
 }
 
 const HTTP_KEYS = ['timeoutMs', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'maxResponseBytes', 'allowInsecureHttp'] as const;
@@ -65,7 +69,8 @@ const SOURCE_KEYS: Record<SourceConfig['type'], readonly string[]> = {
   stopncii: ['type', 'id', 'url', 'since', 'pageSize', ...HTTP_KEYS],
   file: ['type', 'id', 'url', 'format', 'pageSize', 'maxBytes', ...HTTP_KEYS],
 };
-const TOP_KEYS = ['store', 'sources', 'lockTtlMs', 'stallTimeoutMs', '$schema', 'comment'];
+const TOP_KEYS = ['store', 'sources', 'lockTtlMs', 'stallTimeoutMs', 'storeWriter', '$schema', 'comment'];
+const STORE_WRITERS: readonly StoreWriterMode[] = ['auto', 'thread', 'inline'];
 
 function invalid(where: string, message: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `${where}: ${message}`, { details: { where } });
@@ -99,6 +104,12 @@ export function parseSyncConfig(value: unknown, options: { baseDir?: string; whe
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(where, `"${key}" must be a positive integer`);
     out[key] = v;
+  }
+  if (value.storeWriter !== undefined) {
+    if (!STORE_WRITERS.includes(value.storeWriter as StoreWriterMode)) {
+      throw invalid(where, `"storeWriter" must be "auto", "thread" or "inline", got ${JSON.stringify(value.storeWriter)}`);
+    }
+    out.storeWriter = value.storeWriter as StoreWriterMode;
   }
   const sources = value.sources ?? [];
   if (!Array.isArray(sources)) throw invalid(where, '"sources" must be an array');

@@ -38,6 +38,7 @@ export {
 export { STORE_SCHEMA_VERSION } from './store-schema.js';
 export { SYNC_LOCK_NAME, type SyncLockOptions } from './lock.js';
 export { sync, type SyncOptions } from './syncer.js';
+export type { StoreWriterMode } from './store-writer.js';
 export type { SyncReport, SyncSourceReport, SkippedGroup, SyncFailure } from './syncer-report.js';
 export { SYNC_CHANNELS, type SyncPageEvent, type SyncDoneEvent, type SyncErrorEvent } from './syncer-diagnostics.js';
 export type { OrderedCheckpointSource } from './checkpoint-order.js';

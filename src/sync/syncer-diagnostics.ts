@@ -35,6 +35,8 @@ export interface SyncPageEvent {
   skipped: number;
   /** List version after the commit. */
   version: number;
+  /** Where the commit ran: on the syncing thread, or on the store writer thread (`SyncOptions.storeWriter`). */
+  writer: 'inline' | 'thread';
 }
 
 /** Message on `tidscan:sync:done`. */

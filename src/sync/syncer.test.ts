@@ -8,7 +8,7 @@ import { HashList } from '../list/hash-list.js';
 import { compareNcmecCheckpoints } from './ncmec/checkpoint.js';
 import { acquireSyncLock } from './lock.js';
 import { type ListStore, openListStore } from './store.js';
-import { sync } from './syncer.js';
+import { sync, sync as syncWith, type SyncOptions } from './syncer.js';
 import { SYNC_CHANNELS, type SyncPageEvent } from './syncer-diagnostics.js';
 import type { DeltaPage, HashListSource, ListEntry } from './types.js';
 
@@ -28,7 +28,7 @@ function entry(source: string, id: string, byte = 1): ListEntry {
   return { source, id, kind: 'image', fingerprints: { md5: hex.repeat(16), pdq: hex.repeat(32) } };
 }
 
-type Step = DeltaPage<unknown> | Error | { stall: true } | { waitMs: number };
+type Step = DeltaPage<unknown> | Error | { stall: true } | { waitMs: number } | { run: () => void };
 
 /** A scripted source: yields pages, throws errors, waits or stalls, and records the checkpoints it was given. */
 function scripted(id: string, steps: (checkpoint: unknown) => Step[], name = 'fake'): HashListSource & { given: unknown[] } {
@@ -43,6 +43,8 @@ function scripted(id: string, steps: (checkpoint: unknown) => Step[], name = 'fa
         if (step instanceof Error) throw step;
         if ('stall' in step) {
           await new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(new Error('stopped'))));
+        } else if ('run' in step) {
+          step.run();
         } else if ('waitMs' in step) {
           await new Promise((r) => setTimeout(r, step.waitMs));
         } else {
@@ -63,7 +65,10 @@ function keysOf(s: ListStore): string[] {
   return out.sort();
 }
 
-describe('sync', () => {
+// Every behaviour holds whether commits run on the syncing thread or on the store writer thread.
+describe.each(['inline', 'thread'] as const)('sync (%s store writer)', (storeWriter) => {
+  const sync = (options: SyncOptions) => syncWith({ storeWriter, ...options });
+
   it('commits every page with its checkpoint, keeps the list in step, and reports counts', async () => {
     const list = new HashList();
     const a = scripted('a', () => [page('a', 1, ['x', 'y']), page('a', 2, ['x', '-y', 'z'])]);
@@ -141,9 +146,8 @@ describe('sync', () => {
 
   it('stops on abort, committing the complete pages already received', async () => {
     const controller = new AbortController();
-    const a = scripted('a', () => [page('a', 1, ['x']), { stall: true }]);
+    const a = scripted('a', () => [page('a', 1, ['x']), { run: () => controller.abort() }, { stall: true }]);
     const b = scripted('b', () => [page('b', 1, ['y'])]);
-    setTimeout(() => controller.abort(), 150);
     const report = await sync({ store, sources: [a, b], signal: controller.signal, commitEvery: { ms: 60_000 } });
     expect(report.error?.code).toBe('SYNC_ABORTED');
     expect(report.sources).toHaveLength(1);
@@ -211,6 +215,9 @@ describe('sync', () => {
     expect(report.sources[0]!.checkpoint).toEqual({ n: 1, paging: { nextPageToken: '***', nextUrl: '/v2/entries?from=a&token=***' } });
   });
 
+});
+
+describe('sync', () => {
   it('validates options', async () => {
     await expect(sync({ store, sources: [scripted('a', () => []), scripted('a', () => [])] })).rejects.toThrow(
       new TypeError('Expected source ids to be unique, got "a" twice'),
@@ -219,5 +226,48 @@ describe('sync', () => {
       new RangeError('Expected `commitEvery.updates` to be an integer from 1 to 1000000, got 0'),
     );
     await expect(sync({ store: {} as ListStore, sources: [] })).rejects.toThrow(TypeError);
+    await expect(sync({ store, sources: [], storeWriter: 'worker' as 'thread' })).rejects.toThrow(
+      new TypeError('Expected `storeWriter` to be "auto", "thread" or "inline", got "worker"'),
+    );
+  });
+
+  it('moves commits to the writer thread once a large sync is under way (auto), list and store in step', async () => {
+    const events: SyncPageEvent[] = [];
+    const listener = (m: unknown) => events.push(m as SyncPageEvent);
+    subscribe(SYNC_CHANNELS.page, listener);
+    try {
+      const pages = Array.from({ length: 30 }, (_, n) => page('a', n, Array.from({ length: 1000 }, (_, i) => `k${n}-${i}`)));
+      // The last pages update and delete keys the first pages added, so the thread's commits depend on the inline ones.
+      pages.push(page('a', 30, ['k0-1', '-k0-2', '-k1-3']));
+      const list = new HashList();
+      const report = await sync({ store, list, sources: [scripted('a', () => pages)], commitEvery: { updates: 5000 } });
+      expect(report.ok).toBe(true);
+      const writers = events.map((e) => e.writer);
+      expect(writers[0]).toBe('inline');
+      expect(writers.at(-1)).toBe('thread');
+      expect(report.sources[0]).toMatchObject({ pages: 31, added: 30_000, updated: 1, deleted: 2 });
+      expect(store.stats().entries).toBe(29_998);
+      expect(list.size).toBe(29_998);
+      expect(list.version).toBe(store.version);
+      expect([...list.entries()].map((i) => `${i.entry.source}/${i.key}`).sort()).toEqual(keysOf(store));
+    } finally {
+      unsubscribe(SYNC_CHANNELS.page, listener);
+    }
+  });
+
+  it('commits in-thread when the store cannot be shared with a thread (in-memory)', async () => {
+    const memory = openListStore(':memory:');
+    try {
+      const events: SyncPageEvent[] = [];
+      const listener = (m: unknown) => events.push(m as SyncPageEvent);
+      subscribe(SYNC_CHANNELS.page, listener);
+      const report = await sync({ store: memory, sources: [scripted('a', () => [page('a', 1, ['x'])])], storeWriter: 'thread' });
+      unsubscribe(SYNC_CHANNELS.page, listener);
+      expect(report.ok).toBe(true);
+      expect(events.map((e) => e.writer)).toEqual(['inline']);
+      expect(keysOf(memory)).toEqual(['a/x']);
+    } finally {
+      memory.close();
+    }
   });
 });

@@ -18,7 +18,8 @@ import { SyncError } from '../errors.js';
 import type { HashList } from '../list/hash-list.js';
 import { prepareUpdates } from './apply.js';
 import { acquireSyncLock, type SyncLock, type SyncLockOptions } from './lock.js';
-import type { ListStore, StoreCommitResult } from './store.js';
+import { type ListStore, type StoreCommitResult, toCommitResult, toStoreRows } from './store.js';
+import { type StoreWriterMode, SyncWriters } from './store-writer.js';
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
@@ -57,6 +58,16 @@ export interface SyncOptions {
    * @default 2592000000 (30 days)
    */
   tombstoneRetentionMs?: number | false;
+  /**
+   * Where store commits run. `'thread'`: on a worker thread with its own connection to the store file, so that
+   * fetching, parsing and indexing the next pages overlap SQLite writing the previous ones (commits still land
+   * one at a time, in order, each page with its checkpoint). `'inline'`: on the calling thread. `'auto'`: inline,
+   * moving to a thread once this sync has sent 20 000 updates (a large sync, where the overlap pays for the
+   * thread's start). Falls back to inline when no thread can be had (an in-memory store, a bundle without the
+   * worker script).
+   * @default 'auto'
+   */
+  storeWriter?: StoreWriterMode;
 }
 
 interface ResolvedOptions {
@@ -69,6 +80,7 @@ interface ResolvedOptions {
   maxDelayMs: number;
   stallTimeoutMs: number;
   tombstoneRetentionMs: number | false;
+  storeWriter: StoreWriterMode;
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -109,6 +121,10 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
   if (lock !== false && (typeof lock !== 'object' || lock === null)) throw new TypeError('Expected `lock` to be an object or false');
   const every = options.commitEvery ?? {};
   const retention = options.tombstoneRetentionMs;
+  const storeWriter = options.storeWriter ?? 'auto';
+  if (storeWriter !== 'auto' && storeWriter !== 'thread' && storeWriter !== 'inline') {
+    throw new TypeError(`Expected \`storeWriter\` to be "auto", "thread" or "inline", got ${JSON.stringify(storeWriter)}`);
+  }
   return {
     store,
     sources,
@@ -119,6 +135,7 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
     maxDelayMs: checkInt('commitEvery.ms', every.ms, 0, 3_600_000, 2000),
     stallTimeoutMs: checkInt('stallTimeoutMs', options.stallTimeoutMs, 100, 86_400_000, 300_000),
     tombstoneRetentionMs: retention === false ? false : checkInt('tombstoneRetentionMs', retention, 0, 10 * 366 * 86_400_000, 30 * 86_400_000),
+    storeWriter,
   };
 }
 
@@ -142,6 +159,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   const started = performance.now();
   const report: SyncReport = { ok: true, version: 0, previousVersion: 0, startedAt: new Date().toISOString(), durationMs: 0, sources: [] };
   let lock: SyncLock | undefined;
+  const writers = new SyncWriters(o.store, o.storeWriter);
   const fail = (failure: SyncFailure, source?: string) => {
     report.ok = false;
     report.error ??= failure;
@@ -152,8 +170,9 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     if (o.signal?.aborted) throw abortError(o.signal);
     if (o.lock !== false) lock = acquireSyncLock(o.store, o.lock);
     if (o.list && o.list.version !== report.previousVersion) o.list.refresh(o.store);
+    await writers.prepare();
     for (const source of o.sources) {
-      const r = await syncSource(o, source, lock);
+      const r = await syncSource(o, source, lock, writers);
       report.sources.push(r);
       if (r.error) {
         fail(r.error, r.id);
@@ -170,6 +189,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   } catch (err) {
     fail(toFailure(err));
   } finally {
+    await writers.close();
     lock?.release();
   }
   try {
@@ -217,7 +237,7 @@ function checkPage(source: HashListSource, page: unknown): DeltaPage {
   return p as DeltaPage;
 }
 
-async function syncSource(o: ResolvedOptions, source: HashListSource, lock: SyncLock | undefined): Promise<SyncSourceReport> {
+async function syncSource(o: ResolvedOptions, source: HashListSource, lock: SyncLock | undefined, writers: SyncWriters): Promise<SyncSourceReport> {
   const started = performance.now();
   const { store, list } = o;
   const report: SyncSourceReport = {
@@ -239,8 +259,9 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   const onAbort = () => controller.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  let committedJson: string | null = null;
   let committed: unknown = null;
+  /** The checkpoint JSON the next commit expects to find: the last one sent (a failed commit ends the sync). */
+  let expectedJson: string | null = null;
   let buffer: ListUpdate[] = [];
   let bufferedPages = 0;
   let bufferedSkipped = 0;
@@ -249,26 +270,12 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   let lastCheckpoint: unknown;
   let hasLast = false;
   let storeFailed = false;
+  /** The commit in flight (at most one): resolves to undefined, or to its error, once its result is applied. */
+  let inflight: Promise<unknown> | undefined;
 
-  const flush = (replaceAllAfterSeq?: number): void => {
-    if (bufferedPages === 0) return;
-    let result: StoreCommitResult;
-    try {
-      result = store.commit({
-        sourceId: source.id,
-        updates: buffer,
-        checkpoint: pendingCheckpoint,
-        expectedCheckpoint: committedJson,
-        ...(lock ? { lockToken: lock.token } : {}),
-        ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
-      });
-    } catch (err) {
-      storeFailed = true;
-      throw err;
-    }
-    committed = pendingCheckpoint;
-    committedJson = JSON.stringify(pendingCheckpoint);
-    report.pages += bufferedPages;
+  const applied = (result: StoreCommitResult, pages: number, skipped: number, checkpoint: unknown, threaded: boolean): void => {
+    committed = checkpoint;
+    report.pages += pages;
     report.added += result.added;
     report.updated += result.updated;
     report.unchanged += result.unchanged;
@@ -282,24 +289,71 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     }
     publishPage({
       source: source.id,
-      pages: bufferedPages,
+      pages,
       added: result.added,
       updated: result.updated,
       unchanged: result.unchanged,
       deleted: result.deleted,
-      skipped: bufferedSkipped,
+      skipped,
       version: result.version,
+      writer: threaded ? 'thread' : 'inline',
     });
+  };
+
+  /** Waits for the commit in flight and throws its error, if any. */
+  const settle = async (): Promise<void> => {
+    const pending = inflight;
+    inflight = undefined;
+    const err = await pending;
+    if (err !== undefined) throw err;
+  };
+
+  /**
+   * Commits the buffered pages. On a writer thread the commit is left in flight (the caller goes on fetching and
+   * parsing) and its result is applied to the report and the list when it arrives; the next flush waits for it.
+   */
+  const flush = async (replaceAllAfterSeq?: number): Promise<void> => {
+    await settle();
+    if (bufferedPages === 0) return;
+    const updates = buffer;
+    const pages = bufferedPages;
+    const skipped = bufferedSkipped;
+    const checkpoint = pendingCheckpoint;
     buffer = [];
     bufferedPages = 0;
     bufferedSkipped = 0;
+    const checkpointJson = JSON.stringify(checkpoint);
+    const rows = toStoreRows(
+      {
+        sourceId: source.id,
+        updates,
+        checkpoint,
+        expectedCheckpoint: expectedJson,
+        ...(lock ? { lockToken: lock.token } : {}),
+        ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
+      },
+      checkpointJson,
+    );
+    expectedJson = checkpointJson;
+    const writer = await writers.next(updates.length);
+    inflight = writer.commit(rows).then(
+      (done) => {
+        applied(toCommitResult(rows, updates, done), pages, skipped, checkpoint, writer.threaded);
+        return undefined;
+      },
+      (err: unknown) => {
+        storeFailed = true;
+        return err;
+      },
+    );
+    if (!writer.threaded) await settle();
   };
 
   let iterator: AsyncIterator<DeltaPage> | undefined;
   try {
-    committedJson = store.getCheckpointJson(source.id);
-    committed = committedJson === null ? null : JSON.parse(committedJson);
-    if (committedJson !== null) {
+    expectedJson = store.getCheckpointJson(source.id);
+    committed = expectedJson === null ? null : JSON.parse(expectedJson);
+    if (expectedJson !== null) {
       lastCheckpoint = committed;
       hasLast = true;
     }
@@ -328,7 +382,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
           controller.abort(err);
           throw err;
         }
-        flush(); // the source is slow: do not keep complete pages waiting
+        await flush(); // the source is slow: do not keep complete pages waiting
       }
       if (step.done) break;
       // Ask for the next page before committing this one: the server prepares it while we parse and write.
@@ -351,17 +405,27 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       bufferedPages++;
       bufferedSkipped += (page.skipped?.length ?? 0) + prepared.skipped.length;
       pendingCheckpoint = page.checkpoint;
-      if (page.replaceAll === true) flush(startSeq);
-      else if (buffer.length >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) flush();
+      if (page.replaceAll === true) await flush(startSeq);
+      else if (buffer.length >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
     }
-    flush();
+    await flush();
+    await settle();
   } catch (err) {
     // Complete pages received before the failure are committed; the failing page never reached the buffer.
-    if (!storeFailed) {
+    try {
+      await settle();
+      if (!storeFailed) {
+        await flush();
+        await settle();
+      }
+    } catch (flushErr) {
+      report.error = toFailure(flushErr);
+    }
+    if (storeFailed && list) {
       try {
-        flush();
-      } catch (flushErr) {
-        report.error = toFailure(flushErr);
+        list.refresh(store); // a writer thread that died may have landed its last commit
+      } catch {
+        // The store cannot be read either; the next sync or refresh catches up.
       }
     }
     report.ok = false;

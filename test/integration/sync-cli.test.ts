@@ -72,8 +72,8 @@ function storeVersion(): number {
   }
 }
 
-function startSync(server: MockNcmecServer): ChildProcess & { done: Promise<{ status: number | null; signal: string | null; stdout: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sync', '--store', storePath, '--source', 'ncmec', '--url', server.url], {
+function startSync(server: MockNcmecServer, extra: string[] = []): ChildProcess & { done: Promise<{ status: number | null; signal: string | null; stdout: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sync', '--store', storePath, '--source', 'ncmec', '--url', server.url, ...extra], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env(server) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,11 +96,12 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
 }
 
 describe('tidscan sync (child process)', () => {
-  it('resumes after SIGKILL mid-page and ends with exactly the server list', async () => {
+  // With commits on the writer thread the kill can also land while that thread is inside a transaction.
+  it.each(['inline', 'thread'])('resumes after SIGKILL mid-page and ends with exactly the server list (%s store writer)', async (writer) => {
     const server = await mock(2500);
     // Every entries page trickles out over ~0.5 s, so a kill lands inside a page transfer.
     server.faults.setSchedule((req) => (req.endpoint === 'entries' ? { kind: 'slowBody', chunkBytes: 2048, intervalMs: 20 } : undefined));
-    const first = startSync(server);
+    const first = startSync(server, ['--store-writer', writer]);
     await until(() => storeVersion() >= 1, 45_000, 'a first committed page');
     const requestsAtCommit = server.requests.length;
     await until(() => server.requests.length > requestsAtCommit, 10_000, 'the next page request');

@@ -12,7 +12,7 @@ import { HashList } from '../../src/list/hash-list.js';
 import { createNcmecSource } from '../../src/sync/ncmec/source.js';
 import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
-import { sync } from '../../src/sync/syncer.js';
+import { sync, type SyncOptions } from '../../src/sync/syncer.js';
 import type { SyncReport } from '../../src/sync/syncer-report.js';
 import type { HashListSource, ListEntry } from '../../src/sync/types.js';
 import type { MockFault } from '../helpers/mock-faults.js';
@@ -53,10 +53,10 @@ function storeKeys(store: ListStore): string[] {
 }
 
 /** Syncs until a run succeeds (each retry resumes from the committed checkpoint). */
-async function syncUntilOk(store: ListStore, list: HashList, source: HashListSource, maxRuns = 30): Promise<SyncReport[]> {
+async function syncUntilOk(store: ListStore, list: HashList, source: HashListSource, options: Partial<SyncOptions> = {}, maxRuns = 30): Promise<SyncReport[]> {
   const reports: SyncReport[] = [];
   for (let i = 0; i < maxRuns; i++) {
-    const report = await sync({ store, list, sources: [source], stallTimeoutMs: 10_000 });
+    const report = await sync({ store, list, sources: [source], stallTimeoutMs: 10_000, ...options });
     reports.push(report);
     if (report.ok) return reports;
     expect(report.error?.code, JSON.stringify(report.error)).toMatch(/^SYNC_(HTTP_ERROR|TIMEOUT|NETWORK_ERROR|MALFORMED_RESPONSE)$/);
@@ -93,7 +93,9 @@ describe('sync proof: NCMEC mock with random faults', () => {
         fc.array(mutationArb, { maxLength: 12 }),
         fc.array(faultArb, { maxLength: 10 }),
         fc.integer({ min: 1, max: 1000 }),
-        async (faults, mutations, laterFaults, seed) => {
+        // Commits on the syncing thread or on the writer thread (then in flight while the next pages are fetched).
+        fc.record({ storeWriter: fc.constantFrom<'inline' | 'thread'>('inline', 'thread'), commitEvery: fc.record({ updates: fc.integer({ min: 1, max: 120 }) }) }),
+        async (faults, mutations, laterFaults, seed, writing) => {
           let t = Date.UTC(2025, 0, 10);
           const now = () => t;
           const server = await startMockNcmecServer({ entries: 200, seed, spacingMs: 1500, jitterMs: 60_000, pageSize: 40, videoFraction: 0.2, linkOnlyFraction: 0.3, now });
@@ -117,7 +119,7 @@ describe('sync proof: NCMEC mock with random faults', () => {
           };
 
           schedule(faults);
-          await syncUntilOk(store, list, source);
+          await syncUntilOk(store, list, source, writing);
           expect(server.requests.some((r) => r.fault !== undefined)).toBe(true);
           expect(storeList(store, 'ncmec')).toEqual(server.currentList('ncmec'));
           expect(listKeys(list)).toEqual(storeKeys(store));
@@ -136,7 +138,7 @@ describe('sync proof: NCMEC mock with random faults', () => {
           }
           t += 60_000;
           schedule(laterFaults);
-          await syncUntilOk(store, list, source);
+          await syncUntilOk(store, list, source, writing);
           expect(storeList(store, 'ncmec')).toEqual(server.currentList('ncmec'));
           expect(listKeys(list)).toEqual(storeKeys(store));
           expect(list.version).toBe(store.version);

@@ -52,6 +52,8 @@ Options:
   --format FORMAT       list file format (default: from the extension, then the content)
   --config FILE         JSON config file with "store" and "sources" (see docs/operations.md#sync)
   --lock-ttl-ms MS      sync-lock lease (default 60000)
+  --store-writer MODE   where store commits run: auto (a writer thread once a sync passes 20000 updates),
+                        thread, or inline (default: auto, or "storeWriter" in the config file)
   --progress            one JSON line per committed page on stderr
 
 Environment:
@@ -72,6 +74,7 @@ const OPTIONS = {
   format: { type: 'string' },
   config: { type: 'string' },
   'lock-ttl-ms': { type: 'string' },
+  'store-writer': { type: 'string' },
   progress: { type: 'boolean', default: false },
 } as const;
 
@@ -110,6 +113,13 @@ function resolveSettings(flags: Flags, io: CliIO): SyncConfig {
     const ttl = Number(flags['lock-ttl-ms']);
     if (!Number.isInteger(ttl) || ttl < 1000) throw new UsageError(`--lock-ttl-ms must be an integer >= 1000, got ${JSON.stringify(flags['lock-ttl-ms'])}`);
     config.lockTtlMs = ttl;
+  }
+  const writer = flags['store-writer'];
+  if (writer !== undefined) {
+    if (writer !== 'auto' && writer !== 'thread' && writer !== 'inline') {
+      throw new UsageError(`--store-writer must be auto, thread or inline, got ${JSON.stringify(writer)}`);
+    }
+    config.storeWriter = writer;
   }
   return config;
 }
@@ -156,6 +166,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       signal: controller.signal,
       lock: config.lockTtlMs !== undefined ? { ttlMs: config.lockTtlMs } : {},
       ...(config.stallTimeoutMs !== undefined ? { stallTimeoutMs: config.stallTimeoutMs } : {}),
+      ...(config.storeWriter !== undefined ? { storeWriter: config.storeWriter } : {}),
     });
   } catch (err) {
     report = failedReport(isTidscanError(err) ? err : new ConfigError('CONFIG_INVALID', (err as Error).message, { cause: err }));

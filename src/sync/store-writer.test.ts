@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isTidscanError, StoreError, SyncError } from '../errors.js';
+import { acquireSyncLock } from './lock.js';
+import { type ListStore, openListStore, type StoreRows, type StoreRowsResult } from './store.js';
+import { inlineStoreWriter, startStoreWriterThread, type StoreWriter } from './store-writer.js';
+import type { ListEntry } from './types.js';
+
+let dir: string;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tidscan-writer-'));
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function storeAt(name: string): ListStore {
+  const s = openListStore(path.join(dir, name));
+  cleanups.push(() => s.close());
+  return s;
+}
+
+async function threadFor(store: ListStore): Promise<StoreWriter> {
+  const writer = await startStoreWriterThread(store);
+  if (!writer) throw new Error('no writer thread');
+  cleanups.push(() => writer.close());
+  return writer;
+}
+
+function entryJson(id: string, variant: number): string {
+  const e: ListEntry = { source: 's', id, kind: variant % 3 === 0 ? 'video' : 'image', fingerprints: { md5: variant.toString(16).padStart(32, '0') } };
+  return JSON.stringify(e);
+}
+
+function rows(ops: Array<{ key: string; variant: number | null }>, checkpoint: unknown, extra: Partial<StoreRows> = {}): StoreRows {
+  return {
+    sourceId: 's',
+    keys: ops.map((o) => o.key),
+    kinds: ops.map((o) => (o.variant === null ? null : o.variant % 3 === 0 ? 'video' : 'image')),
+    jsons: ops.map((o) => (o.variant === null ? null : entryJson(o.key, o.variant))),
+    checkpointJson: JSON.stringify(checkpoint),
+    ...extra,
+  };
+}
+
+function contents(store: ListStore): Map<string, ListEntry> {
+  const out = new Map<string, ListEntry>();
+  store.forEachEntry((source, key, e) => out.set(`${source}/${key}`, e));
+  return out;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('store writer thread', () => {
+  it('commits exactly what the store commits in-thread: same outcomes, counts, versions and contents', async () => {
+    const inline = storeAt('inline.db');
+    const threaded = storeAt('threaded.db');
+    const writer = await threadFor(threaded);
+    expect(writer.threaded).toBe(true);
+    // Few keys, so adds, updates, identical re-adds, deletes of present and absent keys and re-adds all happen.
+    const op = fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), variant: fc.option(fc.nat(4), { nil: null }) });
+    let checkpoint = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(op, { maxLength: 12 }), { minLength: 1, maxLength: 5 }), async (commits) => {
+        for (const ops of commits) {
+          const batch = rows(ops, ++checkpoint);
+          const expected: StoreRowsResult = inline.commitRows(batch);
+          const actual = await writer.commit(batch);
+          expect({ ...actual, outcomes: [...actual.outcomes] }).toEqual({ ...expected, outcomes: [...expected.outcomes] });
+        }
+        expect(contents(threaded)).toEqual(contents(inline));
+        expect(threaded.version).toBe(inline.version);
+        expect(threaded.getCheckpointJson('s')).toBe(inline.getCheckpointJson('s'));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('lands commits sent back to back in the order they were sent', async () => {
+    const store = storeAt('order.db');
+    const writer = await threadFor(store);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => writer.commit(rows([{ key: 'k', variant: i }, { key: `only-${i}`, variant: 1 }], i))),
+    );
+    expect(results.map((r) => r.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(contents(store).get('s/k')).toEqual(JSON.parse(entryJson('k', 19)));
+    expect(store.getCheckpointJson('s')).toBe('19');
+  });
+
+  it('rejects with the class and code the store throws in-thread, and the store is unchanged', async () => {
+    const store = storeAt('errors.db');
+    const writer = await threadFor(store);
+    await writer.commit(rows([{ key: 'a', variant: 1 }], 'first'));
+
+    const conflict = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { expectedCheckpoint: '"not this"' })));
+    expect(conflict).toBeInstanceOf(SyncError);
+    expect((conflict as SyncError).code).toBe('SYNC_CONFLICT');
+    expect((conflict as SyncError).details).toMatchObject({ source: 's' });
+
+    const lock = acquireSyncLock(store, { ttlMs: 60_000 });
+    cleanups.push(() => lock.release());
+    const lost = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { lockToken: 'someone else' })));
+    expect(lost).toBeInstanceOf(SyncError);
+    expect((lost as SyncError).code).toBe('SYNC_LOCK_LOST');
+
+    expect([...contents(store).keys()]).toEqual(['s/a']);
+    expect(store.getCheckpointJson('s')).toBe('"first"');
+    // The thread goes on working after a failed commit.
+    const ok = await writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { lockToken: lock.token, expectedCheckpoint: '"first"' }));
+    expect(ok.added).toBe(1);
+  });
+
+  it('after close, commits reject with STORE_CLOSED; close is idempotent', async () => {
+    const store = storeAt('closed.db');
+    const writer = await threadFor(store);
+    const pending = writer.commit(rows([{ key: 'a', variant: 1 }], 1));
+    await writer.close();
+    expect((await pending).added).toBe(1); // a commit sent before close still lands
+    const err = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 2)));
+    expect(err).toBeInstanceOf(StoreError);
+    expect(isTidscanError(err) && err.code).toBe('STORE_CLOSED');
+    await writer.close();
+    expect(store.version).toBe(1);
+  });
+
+  it('is not started for stores another connection cannot share (in-memory, read-only)', async () => {
+    const memory = openListStore(':memory:');
+    cleanups.push(() => memory.close());
+    expect(await startStoreWriterThread(memory)).toBeUndefined();
+    storeAt('ro.db').close();
+    const readonly = openListStore(path.join(dir, 'ro.db'), { readonly: true });
+    cleanups.push(() => readonly.close());
+    expect(await startStoreWriterThread(readonly)).toBeUndefined();
+  });
+
+  it('opens its connection with the store’s synchronous mode and busy timeout', async () => {
+    const store = openListStore(path.join(dir, 'settings.db'), { synchronous: 'normal', busyTimeoutMs: 1234 });
+    cleanups.push(() => store.close());
+    expect(store.connectionSettings).toEqual({ synchronous: 'normal', busyTimeoutMs: 1234 });
+    const writer = await threadFor(store);
+    expect((await writer.commit(rows([{ key: 'a', variant: 1 }], 1))).added).toBe(1);
+  });
+});
+
+describe('inline store writer', () => {
+  it('commits synchronously inside commit() and reports failures as rejections', async () => {
+    const store = storeAt('inline-only.db');
+    const writer = inlineStoreWriter(store);
+    const promise = writer.commit(rows([{ key: 'a', variant: 1 }], 1));
+    expect(store.version).toBe(1); // before the promise settles
+    expect((await promise).added).toBe(1);
+    const err = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 2, { expectedCheckpoint: null })));
+    expect(isTidscanError(err) && err.code).toBe('SYNC_CONFLICT');
+  });
+});
