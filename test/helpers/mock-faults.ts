@@ -150,10 +150,10 @@ export function sendWithFault(
   resources: Resources,
   status: number,
   headers: Record<string, string>,
-  body: string,
+  body: string | Buffer,
   fault: MockFault | undefined,
 ): number {
-  const bytes = Buffer.from(body, 'utf8');
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const normal = () => {
     if (res.destroyed) return;
     res.writeHead(status, { ...headers, 'content-length': String(bytes.length) });

@@ -402,21 +402,21 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     return `<${v.kind}>${member}${stamp}<id>${escape(c.id)}</id>${classification}<fingerprints>${fps}</fingerprints>${renderFeedback(c.feedback)}</${v.kind}>`;
   }
 
-  // Generated entries never change (mutations are later versions), so their XML can be made once.
-  let prerendered: string[] | undefined;
+  // Generated entries never change (mutations are later versions), so their XML can be made once, as UTF-8:
+  // serving a page is then a copy of bytes, with no rendering and no string encoding.
+  let prerendered: Buffer[] | undefined;
   let prerenderedVideo: Uint8Array | undefined;
   if (options.prerender) {
-    prerendered = new Array<string>(count);
+    prerendered = new Array<Buffer>(count);
     prerenderedVideo = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const v = versionOfGenerated(i);
-      // A template literal is a tree of string pieces; a flat copy makes each page's join a plain copy.
-      prerendered[i] = JSON.parse(JSON.stringify(renderVersion(v))) as string;
+      prerendered[i] = Buffer.from(renderVersion(v), 'utf8');
       prerenderedVideo[i] = v.kind === 'video' ? 1 : 0;
     }
   }
 
-  function renderEntries(query: URLSearchParams): { status: number; body: string } {
+  function renderEntries(query: URLSearchParams): { status: number; body: string | Buffer } {
     const fromRaw = query.get('from');
     const toRaw = query.get('to');
     const fromMs = parseWhen(fromRaw);
@@ -431,8 +431,8 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     }
     const { generated, mutated } = select(fromMs, toMs);
     const total = generated.length + mutated.length;
-    const images: string[] = [];
-    const videos: string[] = [];
+    const images: Array<string | Buffer> = [];
+    const videos: Array<string | Buffer> = [];
     let imageMax = -Infinity;
     let videoMax = -Infinity;
     const end = Math.min(total, start - 1 + size);
@@ -457,17 +457,21 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
         videoMax = Math.max(videoMax, v.timestampSec);
       }
     }
-    const block = (tag: string, items: string[], max: number) =>
-      items.length === 0 ? `<${tag} count="0"/>` : `<${tag} count="${items.length}" maxTimestamp="${ncmecTimestamp(max)}">${items.join('')}</${tag}>`;
+    const block = (tag: string, items: Array<string | Buffer>, max: number): Array<string | Buffer> =>
+      items.length === 0 ? [`<${tag} count="0"/>`] : [`<${tag} count="${items.length}" maxTimestamp="${ncmecTimestamp(max)}">`, ...items, `</${tag}>`];
     let paging = '';
     if (end < total) {
       const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
       paging = `<paging><next>/v2/entries?from=${iso(fromMs)}&amp;to=${iso(toMs)}&amp;start=${end + 1}&amp;size=${size}&amp;max=${total}</next></paging>`;
     }
-    return {
-      status: 200,
-      body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<queryResult xmlns="${NCMEC_NAMESPACE}">${block('images', images, imageMax)}${block('videos', videos, videoMax)}${paging}</queryResult>`,
-    };
+    const parts = [
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<queryResult xmlns="${NCMEC_NAMESPACE}">`,
+      ...block('images', images, imageMax),
+      ...block('videos', videos, videoMax),
+      `${paging}</queryResult>`,
+    ];
+    const body = prerendered ? Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))) : parts.join('');
+    return { status: 200, body };
   }
 
   function errorXml(message: string): string {
@@ -515,7 +519,7 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     const xmlHeaders = { 'content-type': 'application/xml; charset=utf-8' };
     const fault = faults.take(info);
     let status: number;
-    let text: string;
+    let text: string | Buffer;
     if (!authorized) {
       status = 401;
       text = errorXml('Unauthorized');
@@ -539,7 +543,7 @@ export async function startMockNcmecServer(options: MockNcmecOptions = {}): Prom
     query: URLSearchParams,
     req: IncomingMessage,
     body: string,
-  ): { status: number; text: string } {
+  ): { status: number; text: string | Buffer } {
     switch (routed.endpoint) {
       case 'status':
         return {
