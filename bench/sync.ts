@@ -6,7 +6,8 @@
  * (bodies read, next-links followed, nothing parsed or stored). Each scenario runs in a fresh child process so
  * its peak RSS is its own. Reported: entries/s, the ratio to the baseline, peak RSS at the small and the large
  * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
- * the cost of `synchronous=FULL` over `NORMAL`, and the reload time of the list from the store at startup.
+ * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
+ * large size the default (store commits on the writer thread) against commits on the syncing thread.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { prepareUpdates } from '../src/sync/apply.js';
 import { createNcmecSource } from '../src/sync/ncmec/source.js';
 import { openListStore } from '../src/sync/store.js';
 import { sync } from '../src/sync/syncer.js';
+import type { StoreWriterMode } from '../src/sync/store-writer.js';
 import { startMockNcmecServer } from '../test/helpers/mock-ncmec-server.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -81,7 +83,7 @@ async function download(server: Server): Promise<Result> {
 }
 
 /** parse + store (+ index when `withList`), end to end through sync(). */
-async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal'): Promise<Result> {
+async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto'): Promise<Result> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-sync-'));
   try {
     const file = path.join(dir, 'list.db');
@@ -89,12 +91,12 @@ async function runSync(server: Server, withList: boolean, synchronous: 'full' | 
     const list = withList ? new HashList() : undefined;
     const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
     const start = performance.now();
-    const report = await sync({ store, sources: [source], ...(list ? { list } : {}) });
+    const report = await sync({ store, sources: [source], storeWriter, ...(list ? { list } : {}) });
     const ms = performance.now() - start;
     if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
     const entries = report.sources[0]!.added + report.sources[0]!.updated;
     const result: Result = {
-      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})`,
+      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}`,
       entries,
       ms,
       perSec: entries / (ms / 1000),
@@ -211,6 +213,8 @@ async function main(): Promise<void> {
       name === 'download' ? await download(server)
       : name === 'list' ? await runSync(server, true, 'full')
       : name === 'store' ? await runSync(server, false, 'full')
+      : name === 'list-inline' ? await runSync(server, true, 'full', 'inline')
+      : name === 'store-inline' ? await runSync(server, false, 'full', 'inline')
       : await runSync(server, false, 'normal');
     process.stdout.write(JSON.stringify(r) + '\n');
     return;
@@ -228,7 +232,7 @@ async function main(): Promise<void> {
     for (const name of ['download', 'list', 'store', 'store-normal']) log(await scenario(name, server));
   });
   await withServer(large, async (server) => {
-    for (const name of ['download', 'list', 'store']) log(await scenario(name, server));
+    for (const name of ['download', 'list', 'store', 'list-inline', 'store-inline']) log(await scenario(name, server));
     // Memory bounded by page size, not list size: the store-only sync must finish inside a small heap.
     const capped = await scenario('store', server, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     log({ ...capped, scenario: `sync store only, ${CAPPED_HEAP_MB} MB heap cap` });
@@ -236,6 +240,8 @@ async function main(): Promise<void> {
   });
 
   const find = (scenario: string, entries: number) => results.find((r) => r.scenario.startsWith(scenario) && r.entries === entries)!;
+  const listInline = results.find((r) => r.scenario === 'sync store+index (full), inline writer')!;
+  const storeInline = results.find((r) => r.scenario === 'sync store only (full), inline writer')!;
   const base = find('download', large);
   const listL = find('sync store+index', large);
   const storeL = find('sync store only (full)', large);
@@ -249,7 +255,11 @@ async function main(): Promise<void> {
       download: Math.round(base.perSec),
       sourceAlone: Math.round(find('source alone', large).perSec),
       prepareAndCommitAlone: Math.round(find('prepare + commit alone', large).perSec),
+      endToEndInlineWriter: Math.round(listInline.perSec),
+      storeOnlyInlineWriter: Math.round(storeInline.perSec),
     },
+    /** Default (auto: commits on the writer thread at this size) over commits on the syncing thread. */
+    threadOverInlineWriter: { endToEnd: +(listInline.ms / listL.ms).toFixed(3), storeOnly: +(storeInline.ms / storeL.ms).toFixed(3) },
     ratioToDownload: { endToEnd: +(listL.perSec / base.perSec).toFixed(3), storeOnly: +(storeL.perSec / base.perSec).toFixed(3) },
     liveHeapAfterSyncMB: {
       [`storeOnly@${small}`]: storeS.liveHeapMB,
