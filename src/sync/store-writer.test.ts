@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isTidscanError, StoreError, SyncError } from '../errors.js';
+import { StoreError, SyncError } from '../errors.js';
 import { acquireSyncLock } from './lock.js';
 import { type ListStore, openListStore, type StoreRows, type StoreRowsResult } from './store.js';
 import { inlineStoreWriter, startStoreWriterThread, type StoreWriter } from './store-writer.js';
@@ -55,15 +55,6 @@ function contents(store: ListStore): Map<string, ListEntry> {
   return out;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('store writer thread', () => {
   it('commits exactly what the store commits in-thread: same outcomes, counts, versions and contents', async () => {
     const inline = storeAt('inline.db');
@@ -105,16 +96,15 @@ describe('store writer thread', () => {
     const writer = await threadFor(store);
     await writer.commit(rows([{ key: 'a', variant: 1 }], 'first'));
 
-    const conflict = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { expectedCheckpoint: '"not this"' })));
-    expect(conflict).toBeInstanceOf(SyncError);
-    expect((conflict as SyncError).code).toBe('SYNC_CONFLICT');
-    expect((conflict as SyncError).details).toMatchObject({ source: 's' });
+    const conflict = writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { expectedCheckpoint: '"not this"' }));
+    await expect(conflict).rejects.toBeInstanceOf(SyncError);
+    await expect(conflict).rejects.toMatchObject({ code: 'SYNC_CONFLICT', details: { source: 's' } });
 
     const lock = acquireSyncLock(store, { ttlMs: 60_000 });
     cleanups.push(() => lock.release());
-    const lost = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { lockToken: 'someone else' })));
-    expect(lost).toBeInstanceOf(SyncError);
-    expect((lost as SyncError).code).toBe('SYNC_LOCK_LOST');
+    const lost = writer.commit(rows([{ key: 'b', variant: 1 }], 'second', { lockToken: 'someone else' }));
+    await expect(lost).rejects.toBeInstanceOf(SyncError);
+    await expect(lost).rejects.toMatchObject({ code: 'SYNC_LOCK_LOST' });
 
     expect([...contents(store).keys()]).toEqual(['s/a']);
     expect(store.getCheckpointJson('s')).toBe('"first"');
@@ -129,9 +119,9 @@ describe('store writer thread', () => {
     const pending = writer.commit(rows([{ key: 'a', variant: 1 }], 1));
     await writer.close();
     expect((await pending).added).toBe(1); // a commit sent before close still lands
-    const err = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 2)));
-    expect(err).toBeInstanceOf(StoreError);
-    expect(isTidscanError(err) && err.code).toBe('STORE_CLOSED');
+    const closed = writer.commit(rows([{ key: 'b', variant: 1 }], 2));
+    await expect(closed).rejects.toBeInstanceOf(StoreError);
+    await expect(closed).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await writer.close();
     expect(store.version).toBe(1);
   });
@@ -162,7 +152,6 @@ describe('inline store writer', () => {
     const promise = writer.commit(rows([{ key: 'a', variant: 1 }], 1));
     expect(store.version).toBe(1); // before the promise settles
     expect((await promise).added).toBe(1);
-    const err = await rejection(writer.commit(rows([{ key: 'b', variant: 1 }], 2, { expectedCheckpoint: null })));
-    expect(isTidscanError(err) && err.code).toBe('SYNC_CONFLICT');
+    await expect(writer.commit(rows([{ key: 'b', variant: 1 }], 2, { expectedCheckpoint: null }))).rejects.toMatchObject({ code: 'SYNC_CONFLICT' });
   });
 });
