@@ -205,11 +205,6 @@ export class SyncWriters {
     return this.#thread ?? this.#inline;
   }
 
-  /** True once commits go to a thread. */
-  get threaded(): boolean {
-    return this.#thread !== undefined;
-  }
-
   /** Stops the thread, if any, after its commits. Never rejects. */
   async close(): Promise<void> {
     await this.#starting;
