@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, SyncError } from '../errors.js';
 import { acquireSyncLock } from './lock.js';
 import { type ListStore, openListStore, type StoreRows, type StoreRowsResult } from './store.js';
-import { inlineStoreWriter, startStoreWriterThread, type StoreWriter } from './store-writer.js';
+import { Worker } from 'node:worker_threads';
+import { inlineStoreWriter, startStoreWriterThread, type StoreWriter, ThreadWriter } from './store-writer.js';
 import type { ListEntry } from './types.js';
 
 let dir: string;
@@ -142,6 +143,19 @@ describe('store writer thread', () => {
     expect(store.connectionSettings).toEqual({ synchronous: 'normal', busyTimeoutMs: 1234 });
     const writer = await threadFor(store);
     expect((await writer.commit(rows([{ key: 'a', variant: 1 }], 1))).added).toBe(1);
+  });
+});
+
+describe('a writer thread that dies', () => {
+  it('fails the commit in flight and every later one with STORE_WRITE_FAILED, saying it may have landed', async () => {
+    // A thread that exits as soon as it receives a commit: the syncing side cannot know whether it landed.
+    const dying = new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));", { eval: true });
+    const writer = new ThreadWriter(dying, '/srv/list.db');
+    const first = writer.commit(rows([{ key: 'a', variant: 1 }], 1));
+    await expect(first).rejects.toBeInstanceOf(StoreError);
+    await expect(first).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', message: expect.stringMatching(/may or may not have landed/) });
+    await expect(writer.commit(rows([{ key: 'b', variant: 1 }], 2))).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    await writer.close(); // resolves although the thread is gone
   });
 });
 

@@ -109,7 +109,8 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-class ThreadWriter implements StoreWriter {
+/** A writer thread that is up (see {@link startStoreWriterThread}). @internal Exported for tests. */
+export class ThreadWriter implements StoreWriter {
   readonly threaded = true;
   readonly #worker: Worker;
   readonly #path: string;
