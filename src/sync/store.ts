@@ -103,11 +103,11 @@ export interface StoreCommitResult {
   changes: StoreChange[];
 }
 
-/** What happened to one row of a commit ({@link StoreRowsResult.outcomes}). */
-export const ROW_NO_CHANGE = 0;
-export const ROW_ADDED = 1;
-export const ROW_UPDATED = 2;
-export const ROW_DELETED = 3;
+// What happened to one row of a commit (StoreRowsResult.outcomes).
+const ROW_NO_CHANGE = 0;
+const ROW_ADDED = 1;
+const ROW_UPDATED = 2;
+const ROW_DELETED = 3;
 
 /**
  * One commit with its entries serialised: `keys[i]` with `jsons[i]` (the entry's JSON, or null for a delete) and
@@ -127,12 +127,13 @@ export interface StoreRows {
 }
 
 /**
- * What {@link ListStore.commitRows} did: the counts, one outcome per row (`ROW_*`), and the keys a
+ * What {@link ListStore.commitRows} did: the counts, one outcome per row, and the keys a
  * `replaceAllAfterSeq` snapshot deleted.
  *
  * @internal
  */
 export interface StoreRowsResult extends Omit<StoreCommitResult, 'changes'> {
+  /** Per row: 0 no change (an identical upsert, a delete of an absent key), 1 added, 2 updated, 3 deleted. */
   outcomes: Uint8Array;
   gone: string[];
 }
@@ -173,8 +174,8 @@ export function toCommitResult(rows: StoreRows, updates: readonly ListUpdate[], 
     else changes.push({ key, entry: updates[i]!.entry, json: rows.jsons[i]! });
   }
   for (const key of done.gone) changes.push({ key, entry: null });
-  const { outcomes: _o, gone: _g, ...counts } = done;
-  return { ...counts, changes };
+  const { version, previousVersion, commitSeq, added, updated, unchanged, deleted } = done;
+  return { version, previousVersion, commitSeq, added, updated, unchanged, deleted, changes };
 }
 
 /** @internal The options a second connection to the same store is opened with. */
