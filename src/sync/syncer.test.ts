@@ -214,7 +214,6 @@ describe.each(['inline', 'thread'] as const)('sync (%s store writer)', (storeWri
     expect(keysOf(store)).toEqual(['a/ok']);
     expect(report.sources[0]!.checkpoint).toEqual({ n: 1, paging: { nextPageToken: '***', nextUrl: '/v2/entries?from=a&token=***' } });
   });
-
 });
 
 describe('sync', () => {
@@ -237,7 +236,7 @@ describe('sync', () => {
     subscribe(SYNC_CHANNELS.page, listener);
     try {
       const pages = Array.from({ length: 30 }, (_, n) => page('a', n, Array.from({ length: 1000 }, (_, i) => `k${n}-${i}`)));
-      // The last pages update and delete keys the first pages added, so the thread's commits depend on the inline ones.
+      // The last page updates and deletes keys the first pages added, so the thread's commits depend on the inline ones.
       pages.push(page('a', 30, ['k0-1', '-k0-2', '-k1-3']));
       const list = new HashList();
       const report = await sync({ store, list, sources: [scripted('a', () => pages)], commitEvery: { updates: 5000 } });
