@@ -10,7 +10,7 @@
  * large size the default (store commits on the writer thread) against commits on the syncing thread.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,6 +49,8 @@ interface Result {
   storeMB?: number;
   /** V8 heap still in use after the sync and a forced GC. */
   liveHeapMB?: number;
+  /** CPU during the sync, ms: the syncing (main) thread, and every other thread (writer, V8 helpers, libuv). */
+  cpuMs?: { syncingThread: number; otherThreads: number };
 }
 
 /** Child: serve N generated entries until stdin closes. */
@@ -62,6 +64,21 @@ async function serve(entries: number): Promise<void> {
 
 function peakRssMB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** CPU time of this process so far, ms: all threads (exited ones too), and the main thread alone (Linux). */
+function cpuNow(): { total: number; main: number | undefined } {
+  const { user, system } = process.cpuUsage();
+  let main: number | undefined;
+  try {
+    // /proc reports in USER_HZ (100 per second on Linux); fields after the command name: utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    main = (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    main = undefined;
+  }
+  return { total: (user + system) / 1000, main };
 }
 
 /** Baseline: GET every page of the window and read the body; count records; parse nothing. */
@@ -90,9 +107,11 @@ async function runSync(server: Server, withList: boolean, synchronous: 'full' | 
     const store = openListStore(file, { synchronous });
     const list = withList ? new HashList() : undefined;
     const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
+    const cpuBefore = cpuNow();
     const start = performance.now();
     const report = await sync({ store, sources: [source], storeWriter, ...(list ? { list } : {}) });
     const ms = performance.now() - start;
+    const cpuAfter = cpuNow();
     if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
     const entries = report.sources[0]!.added + report.sources[0]!.updated;
     const result: Result = {
@@ -103,6 +122,10 @@ async function runSync(server: Server, withList: boolean, synchronous: 'full' | 
       peakRssMB: peakRssMB(),
       storeMB: Math.round((statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576),
     };
+    if (cpuBefore.main !== undefined && cpuAfter.main !== undefined) {
+      const main = cpuAfter.main - cpuBefore.main;
+      result.cpuMs = { syncingThread: main, otherThreads: Math.max(0, Math.round(cpuAfter.total - cpuBefore.total - main)) };
+    }
     (globalThis as { gc?: () => void }).gc?.();
     result.liveHeapMB = Math.round(process.memoryUsage().heapUsed / 1048576);
     if (list) {
@@ -261,6 +284,8 @@ async function main(): Promise<void> {
     },
     /** Default (auto: commits on the writer thread at this size) over commits on the syncing thread. */
     threadOverInlineWriter: { endToEnd: +(listInline.ms / listL.ms).toFixed(3), storeOnly: +(storeInline.ms / storeL.ms).toFixed(3) },
+    /** Where the CPU went at the large size (Linux; absent elsewhere). */
+    cpuMs: { endToEnd: listL.cpuMs, endToEndInlineWriter: listInline.cpuMs, storeOnly: storeL.cpuMs, storeOnlyInlineWriter: storeInline.cpuMs },
     ratioToDownload: { endToEnd: +(listL.perSec / base.perSec).toFixed(3), storeOnly: +(storeL.perSec / base.perSec).toFixed(3) },
     liveHeapAfterSyncMB: {
       [`storeOnly@${small}`]: storeS.liveHeapMB,
