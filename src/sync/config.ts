@@ -28,7 +28,7 @@ import type { Environment } from './credentials.js';
 import { createFileSource } from './file-source.js';
 import { createNcmecSource } from './ncmec/source.js';
 import { createStopNciiSource } from './stopncii.js';
-import type { StoreWriterMode } from './store-writer.js';
+import { isStoreWriterMode, type StoreWriterMode } from './store-writer.js';
 import type { HashListSource } from './types.js';
 
 /** HTTP settings every remote source accepts. */
@@ -70,7 +70,6 @@ const SOURCE_KEYS: Record<SourceConfig['type'], readonly string[]> = {
   file: ['type', 'id', 'url', 'format', 'pageSize', 'maxBytes', ...HTTP_KEYS],
 };
 const TOP_KEYS = ['store', 'sources', 'lockTtlMs', 'stallTimeoutMs', 'storeWriter', '$schema', 'comment'];
-const STORE_WRITERS: readonly StoreWriterMode[] = ['auto', 'thread', 'inline'];
 
 function invalid(where: string, message: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `${where}: ${message}`, { details: { where } });
@@ -106,10 +105,10 @@ export function parseSyncConfig(value: unknown, options: { baseDir?: string; whe
     out[key] = v;
   }
   if (value.storeWriter !== undefined) {
-    if (!STORE_WRITERS.includes(value.storeWriter as StoreWriterMode)) {
+    if (!isStoreWriterMode(value.storeWriter)) {
       throw invalid(where, `"storeWriter" must be "auto", "thread" or "inline", got ${JSON.stringify(value.storeWriter)}`);
     }
-    out.storeWriter = value.storeWriter as StoreWriterMode;
+    out.storeWriter = value.storeWriter;
   }
   const sources = value.sources ?? [];
   if (!Array.isArray(sources)) throw invalid(where, '"sources" must be an array');

@@ -169,6 +169,11 @@ export class ThreadWriter implements StoreWriter {
 /** Where a sync's commits run (`SyncOptions.storeWriter`). */
 export type StoreWriterMode = 'auto' | 'thread' | 'inline';
 
+/** True for a {@link StoreWriterMode} (options, config files and flags check with this one test). */
+export function isStoreWriterMode(value: unknown): value is StoreWriterMode {
+  return value === 'auto' || value === 'thread' || value === 'inline';
+}
+
 /** In `'auto'` mode, the number of updates in one sync after which its commits move to a writer thread. */
 export const THREAD_AFTER_UPDATES = 20_000;
 

@@ -19,7 +19,7 @@ import type { HashList } from '../list/hash-list.js';
 import { prepareUpdates } from './apply.js';
 import { acquireSyncLock, type SyncLock, type SyncLockOptions } from './lock.js';
 import { type ListStore, type StoreCommitResult, toCommitResult, toStoreRows } from './store.js';
-import { type StoreWriterMode, SyncWriters } from './store-writer.js';
+import { isStoreWriterMode, type StoreWriterMode, SyncWriters } from './store-writer.js';
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
@@ -122,7 +122,7 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
   const every = options.commitEvery ?? {};
   const retention = options.tombstoneRetentionMs;
   const storeWriter = options.storeWriter ?? 'auto';
-  if (storeWriter !== 'auto' && storeWriter !== 'thread' && storeWriter !== 'inline') {
+  if (!isStoreWriterMode(storeWriter)) {
     throw new TypeError(`Expected \`storeWriter\` to be "auto", "thread" or "inline", got ${JSON.stringify(storeWriter)}`);
   }
   return {

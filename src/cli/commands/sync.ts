@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, isTidscanError } from '../../errors.js';
 import { createConfiguredSources, loadSyncConfig, type SourceConfig, type SyncConfig } from '../../sync/config.js';
 import { openListStore } from '../../sync/store.js';
+import { isStoreWriterMode } from '../../sync/store-writer.js';
 import { sync } from '../../sync/syncer.js';
 import { SYNC_CHANNELS, type SyncPageEvent } from '../../sync/syncer-diagnostics.js';
 import { type SyncReport, toFailure } from '../../sync/syncer-report.js';
@@ -116,7 +117,7 @@ function resolveSettings(flags: Flags, io: CliIO): SyncConfig {
   }
   const writer = flags['store-writer'];
   if (writer !== undefined) {
-    if (writer !== 'auto' && writer !== 'thread' && writer !== 'inline') {
+    if (!isStoreWriterMode(writer)) {
       throw new UsageError(`--store-writer must be auto, thread or inline, got ${JSON.stringify(writer)}`);
     }
     config.storeWriter = writer;
