@@ -2,10 +2,10 @@
  * Reading one page ahead for the paged HTTP sources: the request for page N+1 goes out before page N is handed to
  * the caller, so the server prepares it (and the body streams in) while the caller commits page N.
  *
- * The caller's commit is synchronous (SQLite), so the request must be on the wire before it starts. undici frees
- * a kept-alive socket one event-loop turn after a response ends and writes a queued request in a later turn: one
- * turn before and one after the dispatch put the request out on the same socket (without them it went out only
- * after the commit, and the first one opened a second connection).
+ * The caller's commit can be synchronous (SQLite on the syncing thread), so the request must be on the wire before
+ * it starts. undici frees a kept-alive socket one event-loop turn after a response ends and writes a queued request
+ * in a later turn: one turn before and one after the dispatch put the request out on the same socket (without them
+ * it went out only after the commit, and the first one opened a second connection).
  *
  * @module
  */

@@ -3,8 +3,9 @@
  *
  * For each source: read its checkpoint, iterate its delta pages, and commit pages together with the checkpoint
  * after them in one store transaction (several consecutive pages may share one transaction, bounded by
- * `commitEvery`, because each SQLite commit costs an fsync and rewrites the index pages it touched); then apply
- * the committed changes to the in-memory list in one synchronous step. A page the source cannot parse makes the
+ * `commitEvery`, because each SQLite commit costs an fsync and rewrites the index pages it touched), on this thread
+ * or on the store writer thread (`storeWriter`); then apply the committed changes to the in-memory list in one
+ * synchronous step, in commit order. A page the source cannot parse makes the
  * source throw: nothing of that page is committed, complete pages before it are, and the report names the
  * failure. Other sources still run, unless the failure concerns the whole run (abort, lock lost, store failure).
  *
