@@ -32,14 +32,17 @@ export class DigestIndex {
   readonly bytes: DigestBytes;
   readonly #wordsPer: number;
   readonly #scratch: Uint32Array;
+  /** Hash of the scratch digest, set by {@link #find}. */
+  #scratchHash = 0;
 
   // Groups: one per distinct digest.
   #gWords = new Uint32Array(0);
   #gHead = new Int32Array(0);
   #gFree: number[] = [];
   #gUsed = 0;
-  // Open-addressing table of group + 1 (0 = empty).
-  #table = new Uint32Array(16);
+  // Open-addressing table of [hash, group + 1] pairs (group + 1 === 0: empty). The stored hash spares a probe
+  // the group's words (a cache miss in a big index) unless the hashes match, and rehashing the digest.
+  #table = new Uint32Array(32);
   #groups = 0;
   // Records: one per id.
   #rId = new Uint32Array(0);
@@ -80,7 +83,7 @@ export class DigestIndex {
     this.#removeId(id);
     this.#pack(digest);
     let g = this.#find();
-    if (g < 0) g = this.#newGroup();
+    if (g < 0) g = this.#newGroup(-1 - g);
     const r = this.#newRecord();
     this.#rId[r] = id;
     this.#rGroup[r] = g;
@@ -121,7 +124,7 @@ export class DigestIndex {
     this.#gHead = new Int32Array(0);
     this.#gFree = [];
     this.#gUsed = 0;
-    this.#table = new Uint32Array(16);
+    this.#table = new Uint32Array(32);
     this.#groups = 0;
     this.#rId = new Uint32Array(0);
     this.#rGroup = new Uint32Array(0);
@@ -155,11 +158,11 @@ export class DigestIndex {
     }
   }
 
-  /** Table home of the scratch digest. Digests are uniform, but mixing all words keeps crafted prefixes apart. */
-  #home(words: Uint32Array, offset: number, mask: number): number {
+  /** Hash of a packed digest. Digests are uniform, but mixing all words keeps crafted prefixes apart. */
+  #hash(words: Uint32Array, offset: number): number {
     let h = 0x811c9dc5;
     for (let w = 0; w < this.#wordsPer; w++) h = Math.imul(h ^ words[offset + w]!, 0x01000193) ^ (h >>> 15);
-    return (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
+    return Math.imul(h, 0x9e3779b1) >>> 0;
   }
 
   #sameAsScratch(g: number): boolean {
@@ -169,18 +172,20 @@ export class DigestIndex {
     return true;
   }
 
-  /** Group holding the scratch digest, or -1. */
+  /** Group holding the scratch digest, or `-1 - cell` for the empty cell where it would go. */
   #find(): number {
     const table = this.#table;
-    const mask = table.length - 1;
-    for (let i = this.#home(this.#scratch, 0, mask); ; i = (i + 1) & mask) {
-      const v = table[i]!;
-      if (v === 0) return -1;
-      if (this.#sameAsScratch(v - 1)) return v - 1;
+    const mask = (table.length >> 1) - 1;
+    const hash = (this.#scratchHash = this.#hash(this.#scratch, 0));
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const v = table[2 * i + 1]!;
+      if (v === 0) return -1 - i;
+      if (table[2 * i] === hash && this.#sameAsScratch(v - 1)) return v - 1;
     }
   }
 
-  #newGroup(): number {
+  /** A group for the scratch digest, placed in table cell `cell` (from {@link #find}). */
+  #newGroup(cell: number): number {
     let g = this.#gFree.pop();
     if (g === undefined) {
       g = this.#gUsed++;
@@ -196,40 +201,49 @@ export class DigestIndex {
     }
     this.#gWords.set(this.#scratch, g * this.#wordsPer);
     this.#gHead[g] = NONE;
-    if (++this.#groups > this.#table.length * MAX_LOAD) this.#rehash(this.#table.length * 2);
-    this.#insertGroup(this.#table, g);
+    const hash = this.#scratchHash;
+    if (++this.#groups > (this.#table.length >> 1) * MAX_LOAD) {
+      this.#rehash(this.#table.length * 2);
+      this.#place(this.#table, hash, g);
+    } else {
+      this.#table[2 * cell] = hash;
+      this.#table[2 * cell + 1] = g + 1;
+    }
     return g;
   }
 
-  #insertGroup(table: Uint32Array, g: number): void {
-    const mask = table.length - 1;
-    let i = this.#home(this.#gWords, g * this.#wordsPer, mask);
-    while (table[i] !== 0) i = (i + 1) & mask;
-    table[i] = g + 1;
+  #place(table: Uint32Array, hash: number, g: number): void {
+    const mask = (table.length >> 1) - 1;
+    let i = hash & mask;
+    while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+    table[2 * i] = hash;
+    table[2 * i + 1] = g + 1;
   }
 
   #rehash(size: number): void {
     const old = this.#table;
     const table = new Uint32Array(size);
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.#insertGroup(table, old[i]! - 1);
+    for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) this.#place(table, old[i - 1]!, old[i]! - 1);
     this.#table = table;
   }
 
   #deleteGroup(g: number): void {
     const table = this.#table;
-    const mask = table.length - 1;
-    let i = this.#home(this.#gWords, g * this.#wordsPer, mask);
-    while (table[i] !== g + 1) i = (i + 1) & mask;
+    const mask = (table.length >> 1) - 1;
+    let i = this.#hash(this.#gWords, g * this.#wordsPer) & mask;
+    while (table[2 * i + 1] !== g + 1) i = (i + 1) & mask;
     // Backward-shift deletion (see id-table.ts).
     let hole = i;
-    for (let j = (i + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
-      const home = this.#home(this.#gWords, (table[j]! - 1) * this.#wordsPer, mask);
+    for (let j = (i + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j]! & mask;
       const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (between) continue;
-      table[hole] = table[j]!;
+      table[2 * hole] = table[2 * j]!;
+      table[2 * hole + 1] = table[2 * j + 1]!;
       hole = j;
     }
-    table[hole] = 0;
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
     this.#groups--;
     this.#gFree.push(g);
   }
