@@ -159,7 +159,13 @@ describe('HashList', () => {
 
   it('validates options and arguments', () => {
     expect(() => new HashList({ index: 'nope' as never })).toThrow(TypeError);
-    expect(() => new HashList().apply('', [])).toThrow(new TypeError('Expected `sourceId` to be a non-empty string, got string'));
+    expect(() => new HashList().apply('', [])).toThrow(new TypeError('Expected `sourceId` to be a non-empty string of well-formed Unicode, got ""'));
+    expect(() => new HashList().apply('a\ud800', [])).toThrow(/well-formed Unicode/);
+    // A lone surrogate would not survive UTF-8 (the store's encoding): two such keys would be one key there.
+    const list = new HashList();
+    const entry = image('a', 'x', [1]);
+    expect(() => list.apply('a', [{ key: 'ok', entry }, { key: 'k\udc00', entry }])).toThrow(new TypeError('Expected `updates[1].key` to be well-formed Unicode (no lone surrogates)'));
+    expect(list.size).toBe(0);
     expect(() => new HashList().lookupDigest('md5', 'abc')).toThrow(/md5 hash of 32 hex characters/);
   });
 });

@@ -7,10 +7,10 @@
  * Consistency: every change is applied synchronously in one step after it was validated in full, so a query
  * (which is synchronous too) sees a page entirely or not at all, and a bad page changes nothing.
  *
- * Memory: an entry is held as its JSON text (one string, as the store keeps it) beside its fingerprints in the
- * indexes, not as an object graph: a million entries are a million strings for the garbage collector to skip
- * rather than ten million objects to trace. Entries are parsed when a query returns them (frozen copies);
- * entries with vPDQ features stay parsed, because video matching reads every one of them on every query.
+ * Memory: an entry is held as its JSON text (as the store keeps it), encoded as UTF-8 bytes off the JavaScript
+ * heap together with its key ({@link EntryTable}), beside its fingerprints in the indexes: no per-entry object
+ * or string for the garbage collector to copy or trace. Entries are parsed when a query returns them (frozen
+ * copies); entries with vPDQ features stay parsed, because video matching reads every one of them on every query.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import { HASH_BYTES, isHexOfLength, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
 import type { HashIndex } from '../match/types.js';
+import { EntryTable, isWellFormedText } from './entry-table.js';
 import type { ListStore, SourcedStoreChange, StoreCommitResult } from '../sync/store.js';
 import type { EntryKind, ListEntry, ListUpdate } from '../sync/types.js';
 
@@ -96,18 +97,17 @@ const KIND_CODE: Record<EntryKind, number> = { image: 1, video: 2 };
 interface State {
   index: HashIndex;
   digests: Record<ListDigestKind, DigestIndex>;
-  /** Composite key (`source\0key`) to handle. */
-  handles: Map<string, number>;
-  /** By handle (parallel arrays rather than slot objects: ~40 B less per entry). */
-  keys: Array<string | undefined>;
-  /** The entry as JSON. */
-  records: Array<string | undefined>;
+  /** `(source, key)` to handle, and each handle's key and JSON. */
+  entries: EntryTable;
+  /** One past the highest handle ever used. */
+  handleEnd: number;
   /** {@link KIND_CODE} of the entry, KIND_NONE for a free handle. */
   kinds: Uint8Array;
   free: number[];
   /** Entries with vPDQ features, parsed and frozen (identity is stable while the entry is unchanged). */
   vpdq: Map<number, ListEntry>;
-  bytes: number;
+  /** Estimated bytes of the parsed vPDQ entries' objects. */
+  vpdqBytes: number;
   bySource: Map<string, Record<EntryKind, number>>;
   /** Per-handle scratch of #applyOps: which apply call last touched the handle, and where it noted it. */
   touchedIn: Uint32Array;
@@ -116,25 +116,9 @@ interface State {
 }
 
 const DIGEST_BYTES: Record<ListDigestKind, DigestBytes> = { md5: 16, sha1: 20, sha256: 32 };
-// String header and the per-handle array slots of one record.
-const SLOT_OVERHEAD_BYTES = 40;
-// Map entry and composite key string (measured: ~90 B at NCMEC key lengths).
-const HANDLE_OVERHEAD_BYTES = 90;
-// A parsed vPDQ entry: objects per frame feature, beyond its JSON.
+// A parsed vPDQ entry: its JSON as a string plus objects per frame feature.
+const VPDQ_ENTRY_BYTES = 200;
 const VPDQ_FEATURE_BYTES = 120;
-
-function compositeKey(source: string, key: string): string {
-  return `${source}\u0000${key}`;
-}
-
-/** The key part of a composite key (source ids cannot contain NUL, so the first one separates). */
-function keyPart(composite: string): string {
-  return composite.slice(composite.indexOf('\u0000') + 1);
-}
-
-function sourcePart(composite: string): string {
-  return composite.slice(0, composite.indexOf('\u0000'));
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -144,8 +128,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function approxBytes(json: string, entry: ListEntry | undefined): number {
-  return SLOT_OVERHEAD_BYTES + json.length + (entry?.fingerprints.vpdq?.length ?? 0) * VPDQ_FEATURE_BYTES;
+function vpdqBytes(entry: ListEntry): number {
+  return VPDQ_ENTRY_BYTES + (entry.fingerprints.vpdq?.length ?? 0) * VPDQ_FEATURE_BYTES;
 }
 
 function hasVpdq(entry: ListEntry): boolean {
@@ -206,7 +190,7 @@ export class HashList {
 
   /** Number of entries. */
   get size(): number {
-    return this.#state.handles.size;
+    return this.#state.entries.size;
   }
 
   /** Name of the PDQ index in use. */
@@ -223,8 +207,8 @@ export class HashList {
    * {@link RangeError} when `options.version` is below the current version.
    */
   apply(sourceId: string, updates: readonly ListUpdate[], options: { version?: number } = {}): ListApplyResult {
-    if (typeof sourceId !== 'string' || sourceId.length === 0) {
-      throw new TypeError(`Expected \`sourceId\` to be a non-empty string, got ${typeof sourceId}`);
+    if (typeof sourceId !== 'string' || sourceId.length === 0 || !isWellFormedText(sourceId)) {
+      throw new TypeError(`Expected \`sourceId\` to be a non-empty string of well-formed Unicode, got ${typeof sourceId === 'string' ? JSON.stringify(sourceId) : typeof sourceId}`);
     }
     if (!Array.isArray(updates)) throw new TypeError(`Expected \`updates\` to be an array, got ${typeof updates}`);
     const version = options.version;
@@ -285,12 +269,11 @@ export class HashList {
     let pdqCount = 0;
     const scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
     const version = store.forEachEntry((source, key, entry, json) => {
-      const ck = compositeKey(source, key);
       if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
-        throw new TypeError(`Expected the stored entry ${JSON.stringify(ck)} to be a ListEntry`);
+        throw new TypeError(`Expected the stored entry ${JSON.stringify(key)} of ${JSON.stringify(source)} to be a ListEntry`);
       }
       const fp = entry.fingerprints;
-      const h = state.records.length;
+      const h = state.handleEnd;
       if (fp.pdq !== undefined) {
         if (pdqCount === pdqHandles.length) {
           const slab = new Uint8Array(pdqSlab.length * 2);
@@ -309,15 +292,16 @@ export class HashList {
         decodeHexInto(kind, hex, scratch[kind], 0);
         state.digests[kind].add(h, scratch[kind]);
       }
-      const previous = state.handles.get(ck);
-      if (previous !== undefined) throw new TypeError(`Expected one stored entry per key, got ${JSON.stringify(ck)} twice`);
-      state.handles.set(ck, h);
-      state.keys.push(ck);
-      state.records.push(json);
+      if (state.entries.find(source, key) >= 0) {
+        throw new TypeError(`Expected one stored entry per key, got ${JSON.stringify(key)} of ${JSON.stringify(source)} twice`);
+      }
+      state.entries.insert(h, source, key, json);
+      state.handleEnd++;
       setKind(state, h, KIND_CODE[entry.kind]);
-      const vpdq = hasVpdq(entry) ? deepFreeze(entry) : undefined;
-      if (vpdq) state.vpdq.set(h, vpdq);
-      state.bytes += approxBytes(json, vpdq);
+      if (hasVpdq(entry)) {
+        state.vpdq.set(h, deepFreeze(entry));
+        state.vpdqBytes += vpdqBytes(entry);
+      }
       let kinds = state.bySource.get(source);
       if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
@@ -337,14 +321,14 @@ export class HashList {
   queryPdq(hash: Uint8Array | string, maxDistance: number): ListPdqHit[] {
     const bytes = typeof hash === 'string' ? parseHex('pdq', hash) : hash;
     const state = this.#state;
-    return state.index.query(bytes, maxDistance).map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: keyPart(state.keys[id]!) }));
+    return state.index.query(bytes, maxDistance).map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: state.entries.key(id) }));
   }
 
   /** {@link queryPdq} for several hashes (e.g. the 8 dihedral variants): one result array per hash. */
   queryPdqMany(hashes: readonly Uint8Array[], maxDistance: number): ListPdqHit[][] {
     const state = this.#state;
     return state.index.queryMany(hashes, maxDistance).map((hits) =>
-      hits.map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: keyPart(state.keys[id]!) })),
+      hits.map(({ id, distance }) => ({ entry: entryAt(state, id), distance, key: state.entries.key(id) })),
     );
   }
 
@@ -366,22 +350,22 @@ export class HashList {
 
   /** The entry stored under `key` of source `sourceId`, or undefined. */
   getEntry(sourceId: string, key: string): ListEntry | undefined {
-    const handle = this.#state.handles.get(compositeKey(sourceId, key));
-    return handle === undefined ? undefined : entryAt(this.#state, handle);
+    const handle = this.#state.entries.find(sourceId, key);
+    return handle < 0 ? undefined : entryAt(this.#state, handle);
   }
 
   /** Every entry with its key (order unspecified). */
   *entries(): IterableIterator<ListItem> {
     const state = this.#state;
-    for (let h = 0; h < state.records.length; h++) {
-      if (state.records[h] !== undefined) yield { key: keyPart(state.keys[h]!), entry: entryAt(state, h) };
+    for (let h = 0; h < state.handleEnd; h++) {
+      if (state.kinds[h] !== KIND_NONE) yield { key: state.entries.key(h), entry: entryAt(state, h) };
     }
   }
 
   /** Every entry of kind `video`. */
   *videoEntries(): IterableIterator<ListEntry> {
     const state = this.#state;
-    for (let h = 0; h < state.records.length; h++) if (state.kinds[h] === KIND_CODE.video) yield entryAt(state, h);
+    for (let h = 0; h < state.handleEnd; h++) if (state.kinds[h] === KIND_CODE.video) yield entryAt(state, h);
   }
 
   /** Every entry that has vPDQ frame features (what video matching compares against). */
@@ -403,7 +387,7 @@ export class HashList {
     const indexBytes = s.index.memoryBytes();
     return {
       version: this.#version,
-      entries: s.handles.size,
+      entries: s.entries.size,
       entriesByList,
       bySource,
       fingerprints: {
@@ -414,7 +398,7 @@ export class HashList {
         vpdq: s.vpdq.size,
       },
       index: { name: s.index.name, size: s.index.size, memoryBytes: indexBytes },
-      memoryBytes: indexBytes + digestBytes + s.bytes + s.handles.size * HANDLE_OVERHEAD_BYTES,
+      memoryBytes: indexBytes + digestBytes + s.entries.memoryBytes() + s.kinds.byteLength + s.vpdqBytes,
     };
   }
 
@@ -422,13 +406,12 @@ export class HashList {
     return {
       index: this.#newIndex(),
       digests: { md5: new DigestIndex(DIGEST_BYTES.md5), sha1: new DigestIndex(DIGEST_BYTES.sha1), sha256: new DigestIndex(DIGEST_BYTES.sha256) },
-      handles: new Map(),
-      keys: [],
-      records: [],
+      entries: new EntryTable(),
+      handleEnd: 0,
       kinds: new Uint8Array(0),
       free: [],
       vpdq: new Map(),
-      bytes: 0,
+      vpdqBytes: 0,
       bySource: new Map(),
       touchedIn: new Uint32Array(0),
       touchedAt: new Int32Array(0),
@@ -474,36 +457,36 @@ export class HashList {
       }
     };
     const scratch = this.#scratch;
+    const table = state.entries;
     for (const op of ops) {
-      const ck = compositeKey(op.source, op.key);
-      const handle = state.handles.get(ck);
+      const handle = table.find(op.source, op.key);
       if (op.entry === null) {
-        if (handle === undefined) continue;
+        if (handle < 0) continue;
         this.#dropSlot(state, handle);
-        state.handles.delete(ck);
+        table.remove(handle);
         note(handle, undefined);
         freed.push(handle);
         counts.deleted++;
         continue;
       }
+      const entry = op.entry;
+      const json = op.json!;
       let h = handle;
-      if (h === undefined) {
-        h = state.free.pop() ?? state.records.length;
-        state.handles.set(ck, h);
+      if (h < 0) {
+        h = state.free.pop() ?? state.handleEnd++;
+        table.insert(h, op.source, op.key, json);
         counts.added++;
       } else {
         this.#dropSlot(state, h);
+        table.replace(h, json);
         counts.updated++;
       }
-      const entry = op.entry;
-      const json = op.json!;
-      state.keys[h] = ck;
-      state.records[h] = json;
       setKind(state, h, KIND_CODE[entry.kind]);
-      // Parsed again from the JSON, so the list never shares an object with the caller.
-      const vpdq = hasVpdq(entry) ? deepFreeze(JSON.parse(json) as ListEntry) : undefined;
-      if (vpdq) state.vpdq.set(h, vpdq);
-      state.bytes += approxBytes(json, vpdq);
+      if (hasVpdq(entry)) {
+        // Parsed again from the JSON, so the list never shares an object with the caller.
+        state.vpdq.set(h, deepFreeze(JSON.parse(json) as ListEntry));
+        state.vpdqBytes += vpdqBytes(entry);
+      }
       let kinds = state.bySource.get(op.source);
       if (!kinds) state.bySource.set(op.source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
@@ -534,21 +517,23 @@ export class HashList {
     return counts;
   }
 
+  /** Takes a live handle's entry out of the counters and indexes (its key and JSON stay in `state.entries`). */
   #dropSlot(state: State, handle: number): void {
-    state.bytes -= approxBytes(state.records[handle]!, state.vpdq.get(handle));
-    const kinds = state.bySource.get(sourcePart(state.keys[handle]!));
+    const kinds = state.bySource.get(state.entries.source(handle));
     if (kinds) kinds[state.kinds[handle] === KIND_CODE.video ? 'video' : 'image']--;
     for (const kind of DIGEST_KINDS) state.digests[kind].remove(handle);
-    state.vpdq.delete(handle);
-    state.records[handle] = undefined;
-    state.keys[handle] = undefined;
+    const vpdq = state.vpdq.get(handle);
+    if (vpdq) {
+      state.vpdqBytes -= vpdqBytes(vpdq);
+      state.vpdq.delete(handle);
+    }
     state.kinds[handle] = KIND_NONE;
   }
 }
 
 /** The entry under a live handle, as a frozen object (parsed from its JSON unless it is held parsed). */
 function entryAt(state: State, handle: number): ListEntry {
-  return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(state.records[handle]!) as ListEntry);
+  return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(state.entries.json(handle)) as ListEntry);
 }
 
 function setKind(state: State, handle: number, code: number): void {
@@ -589,6 +574,7 @@ function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number
   if (typeof update !== 'object' || update === null || typeof update.key !== 'string') {
     throw new TypeError(`Expected \`updates[${i}]\` to be { key, entry }, got ${update === null ? 'null' : typeof update}`);
   }
+  if (!isWellFormedText(update.key)) throw new TypeError(`Expected \`updates[${i}].key\` to be well-formed Unicode (no lone surrogates)`);
   const entry = update.entry;
   if (entry === null) return { source, key: update.key, entry: null, json: undefined };
   if (typeof entry !== 'object' || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object' || entry.fingerprints === null) {

@@ -7,6 +7,7 @@
  * @module
  */
 import { HASH_BYTES, isHexOfLength } from '../hash/hex.js';
+import { isWellFormedText } from '../list/entry-table.js';
 import type { Fingerprints, ListEntry, ListUpdate, SkippedRecord } from './types.js';
 
 /** The outcome of {@link prepareUpdates}. */
@@ -38,6 +39,10 @@ export function prepareUpdates(sourceId: string, updates: readonly ListUpdate[])
     const key: unknown = (update as Partial<ListUpdate> | null)?.key;
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       out.skipped.push({ reason: `update key must be a string of 1 to ${MAX_KEY_LENGTH} characters` });
+      continue;
+    }
+    if (!isWellFormedText(key)) {
+      out.skipped.push({ reason: 'update key must be well-formed Unicode (it has a lone surrogate)' });
       continue;
     }
     const entry: unknown = update.entry;

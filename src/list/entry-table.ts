@@ -1,0 +1,301 @@
+/**
+ * The hash list's entries held off the JavaScript heap: for every handle, its source, its key and its JSON as
+ * UTF-8 bytes in arena chunks, plus an open-addressing table from `(source, key)` to handle.
+ *
+ * Why not a `Map` of strings: a million entries are a million key strings, a million JSON strings and a
+ * million-slot map that every young-generation collection copies once and every full collection marks again.
+ * During a first sync that is several seconds of collector time per million entries (docs/performance.md);
+ * bytes in a few dozen buffers cost the collector nothing.
+ *
+ * Layout: per handle, typed arrays hold the chunk (+1, 0 = free), offset, key and JSON byte lengths, source
+ * index and key hash. A record is its key bytes followed by its JSON bytes. Records are appended to the current
+ * chunk; a replaced or removed record leaves dead bytes behind, and once dead bytes outweigh live ones the live
+ * records are copied into fresh chunks (handles stay the same). The table stores `[hash, handle + 1]` pairs, so
+ * a probe touches key bytes only on a full 32-bit hash match; linear probing, backward-shift deletion, load at
+ * most 1/2.
+ *
+ * @internal
+ * @module
+ */
+
+/** Bytes per arena chunk. Records longer than a quarter of it get a chunk of their own. */
+const CHUNK_BYTES = 4 << 20;
+/** Compaction starts once dead bytes exceed both the live bytes and this floor. */
+const COMPACT_FLOOR_BYTES = 16 << 20;
+const MAX_SOURCES = 0xffff;
+const MIN_TABLE_BITS = 4;
+/** Fibonacci hashing multiplier (2^32 / φ). */
+const GOLDEN = 0x9e3779b1;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True when `text` has no lone surrogate, i.e. survives UTF-8 (the store's encoding, and this table's) unchanged.
+ * Two keys differing only in lone surrogates would be one key in the store and two in a `Map`.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** FNV-1a over the UTF-16 code units of `key`, seeded with the source index. */
+function hashKey(sourceIndex: number, key: string): number {
+  let h = Math.imul(0x811c9dc5 ^ sourceIndex, 0x01000193);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** `(source, key)` → handle, with each handle's key and JSON held as bytes. */
+export class EntryTable {
+  readonly #sources: string[] = [];
+  readonly #sourceIndex = new Map<string, number>();
+
+  // Per handle.
+  #chunkOf = new Uint32Array(0);
+  #offset = new Uint32Array(0);
+  #keyBytes = new Uint32Array(0);
+  #jsonBytes = new Uint32Array(0);
+  #source = new Uint16Array(0);
+  #hash = new Uint32Array(0);
+
+  // [hash, handle + 1] pairs; handle + 1 === 0 marks an empty cell.
+  #table = new Uint32Array(2 << MIN_TABLE_BITS);
+  #tableBits = MIN_TABLE_BITS;
+  #size = 0;
+
+  #chunks: Buffer[] = [];
+  #chunkUsed: number[] = [];
+  /** The chunk new records go to (-1: none yet). */
+  #current = -1;
+  #liveBytes = 0;
+  #deadBytes = 0;
+  /** Scratch for keys that are not ASCII (compared as UTF-8 bytes). */
+  #scratch = Buffer.allocUnsafeSlow(256);
+  readonly #chunkBytes: number;
+  readonly #compactFloorBytes: number;
+
+  /** @param sizes - test hatch: smaller chunks and compaction floor than the defaults. */
+  constructor(sizes: { chunkBytes?: number; compactFloorBytes?: number } = {}) {
+    this.#chunkBytes = sizes.chunkBytes ?? CHUNK_BYTES;
+    this.#compactFloorBytes = sizes.compactFloorBytes ?? COMPACT_FLOOR_BYTES;
+  }
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes of key and JSON text held (live records only). */
+  get textBytes(): number {
+    return this.#liveBytes;
+  }
+
+  /** The handle of `key` in `source`, or -1. */
+  find(source: string, key: string): number {
+    const sourceIndex = this.#sourceIndex.get(source);
+    if (sourceIndex === undefined) return -1;
+    const hash = hashKey(sourceIndex, key);
+    const table = this.#table;
+    const mask = (1 << this.#tableBits) - 1;
+    for (let i = this.#home(hash); ; i = (i + 1) & mask) {
+      const h = table[2 * i + 1]!;
+      if (h === 0) return -1;
+      if (table[2 * i] === hash && this.#source[h - 1] === sourceIndex && this.#keyEquals(h - 1, key)) return h - 1;
+    }
+  }
+
+  /** True when `handle` holds an entry. */
+  has(handle: number): boolean {
+    return handle < this.#chunkOf.length && this.#chunkOf[handle] !== 0;
+  }
+
+  /**
+   * Stores a new entry under a free `handle`. The caller guarantees that `(source, key)` is not held yet
+   * ({@link find} returned -1) and that `source` and `key` are {@link isWellFormedText}.
+   *
+   * @throws {RangeError} past 65 535 distinct sources.
+   */
+  insert(handle: number, source: string, key: string, json: string): void {
+    let sourceIndex = this.#sourceIndex.get(source);
+    if (sourceIndex === undefined) {
+      if (this.#sources.length === MAX_SOURCES) throw new RangeError(`Expected at most ${MAX_SOURCES} list sources`);
+      sourceIndex = this.#sources.length;
+      this.#sources.push(source);
+      this.#sourceIndex.set(source, sourceIndex);
+    }
+    this.#reserveHandles(handle + 1);
+    const hash = hashKey(sourceIndex, key);
+    this.#source[handle] = sourceIndex;
+    this.#hash[handle] = hash;
+    this.#write(handle, key, json);
+    if (++this.#size > 1 << (this.#tableBits - 1)) this.#rehash(this.#tableBits + 1);
+    this.#place(this.#table, this.#tableBits, hash, handle);
+  }
+
+  /** Replaces the JSON of the entry at a live `handle` (same source and key). */
+  replace(handle: number, json: string): void {
+    const key = this.key(handle);
+    this.#release(handle);
+    this.#write(handle, key, json);
+  }
+
+  /** Removes the entry at a live `handle`; the handle becomes free. */
+  remove(handle: number): void {
+    const table = this.#table;
+    const mask = (1 << this.#tableBits) - 1;
+    let i = this.#home(this.#hash[handle]!);
+    while (table[2 * i + 1] !== handle + 1) i = (i + 1) & mask;
+    let hole = i;
+    for (let j = (i + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = this.#home(table[2 * j]!);
+      const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (between) continue;
+      table[2 * hole] = table[2 * j]!;
+      table[2 * hole + 1] = table[2 * j + 1]!;
+      hole = j;
+    }
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
+    this.#size--;
+    this.#release(handle);
+    this.#chunkOf[handle] = 0;
+  }
+
+  /** The source of a live handle. */
+  source(handle: number): string {
+    return this.#sources[this.#source[handle]!]!;
+  }
+
+  /** The key of a live handle. */
+  key(handle: number): string {
+    const at = this.#offset[handle]!;
+    return this.#chunks[this.#chunkOf[handle]! - 1]!.toString('utf8', at, at + this.#keyBytes[handle]!);
+  }
+
+  /** The JSON of a live handle. */
+  json(handle: number): string {
+    const at = this.#offset[handle]! + this.#keyBytes[handle]!;
+    return this.#chunks[this.#chunkOf[handle]! - 1]!.toString('utf8', at, at + this.#jsonBytes[handle]!);
+  }
+
+  /** Bytes held: arena chunks, per-handle arrays and the table. */
+  memoryBytes(): number {
+    let bytes = this.#table.byteLength;
+    bytes += this.#chunkOf.byteLength * 5 + this.#source.byteLength;
+    for (const chunk of this.#chunks) bytes += chunk.length;
+    return bytes;
+  }
+
+  #home(hash: number): number {
+    return Math.imul(hash, GOLDEN) >>> (32 - this.#tableBits);
+  }
+
+  #place(table: Uint32Array, bits: number, hash: number, handle: number): void {
+    const mask = (1 << bits) - 1;
+    let i = Math.imul(hash, GOLDEN) >>> (32 - bits);
+    while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+    table[2 * i] = hash;
+    table[2 * i + 1] = handle + 1;
+  }
+
+  #rehash(bits: number): void {
+    const old = this.#table;
+    const table = new Uint32Array(2 << bits);
+    for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) this.#place(table, bits, old[i - 1]!, old[i]! - 1);
+    this.#table = table;
+    this.#tableBits = bits;
+  }
+
+  #keyEquals(handle: number, key: string): boolean {
+    const length = this.#keyBytes[handle]!;
+    const chunk = this.#chunks[this.#chunkOf[handle]! - 1]!;
+    const at = this.#offset[handle]!;
+    if (length === key.length) {
+      let i = 0;
+      for (; i < length; i++) {
+        const c = key.charCodeAt(i);
+        if (c >= 0x80) break;
+        if (chunk[at + i] !== c) return false;
+      }
+      if (i === length) return true;
+    }
+    // Not ASCII (or byte length differs from UTF-16 length): compare UTF-8 bytes.
+    if (key.length * 3 > this.#scratch.length) this.#scratch = Buffer.allocUnsafeSlow(key.length * 3);
+    const n = this.#scratch.write(key, 0, 'utf8');
+    return n === length && this.#scratch.compare(chunk, at, at + length, 0, n) === 0;
+  }
+
+  #reserveHandles(n: number): void {
+    if (n <= this.#chunkOf.length) return;
+    const cap = Math.max(1024, n, Math.ceil(this.#chunkOf.length * 1.5));
+    const grow = <T extends Uint32Array | Uint16Array>(a: T, b: T): T => (b.set(a), b);
+    this.#chunkOf = grow(this.#chunkOf, new Uint32Array(cap));
+    this.#offset = grow(this.#offset, new Uint32Array(cap));
+    this.#keyBytes = grow(this.#keyBytes, new Uint32Array(cap));
+    this.#jsonBytes = grow(this.#jsonBytes, new Uint32Array(cap));
+    this.#hash = grow(this.#hash, new Uint32Array(cap));
+    this.#source = grow(this.#source, new Uint16Array(cap));
+  }
+
+  /** Appends the record of `handle` to the arena. */
+  #write(handle: number, key: string, json: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const worst = 3 * (key.length + json.length);
+    let c = this.#current;
+    if (c < 0 || this.#chunkUsed[c]! + worst > this.#chunks[c]!.length) {
+      if (worst > this.#chunkBytes / 4) {
+        // A chunk of its own, exactly as long as the record; the current chunk stays current.
+        c = this.#newChunk(Buffer.byteLength(key, 'utf8') + Buffer.byteLength(json, 'utf8'));
+      } else {
+        c = this.#current = this.#newChunk(this.#chunkBytes);
+      }
+    }
+    const chunk = this.#chunks[c]!;
+    const at = this.#chunkUsed[c]!;
+    const keyBytes = chunk.write(key, at, 'utf8');
+    const jsonBytes = chunk.write(json, at + keyBytes, 'utf8');
+    this.#chunkUsed[c] = at + keyBytes + jsonBytes;
+    this.#chunkOf[handle] = c + 1;
+    this.#offset[handle] = at;
+    this.#keyBytes[handle] = keyBytes;
+    this.#jsonBytes[handle] = jsonBytes;
+    this.#liveBytes += keyBytes + jsonBytes;
+  }
+
+  #newChunk(bytes: number): number {
+    this.#chunks.push(Buffer.allocUnsafeSlow(bytes));
+    this.#chunkUsed.push(0);
+    return this.#chunks.length - 1;
+  }
+
+  /**
+   * Marks the record of `handle` dead, compacting when due. The caller then rewrites or clears the handle: its
+   * record is no longer readable.
+   */
+  #release(handle: number): void {
+    const bytes = this.#keyBytes[handle]! + this.#jsonBytes[handle]!;
+    this.#liveBytes -= bytes;
+    this.#deadBytes += bytes;
+    if (this.#deadBytes > this.#compactFloorBytes && this.#deadBytes > this.#liveBytes) this.#compact(handle);
+  }
+
+  /** Copies every live record except `released`'s into fresh chunks, in handle order. */
+  #compact(released: number): void {
+    const old = this.#chunks;
+    this.#chunks = [];
+    this.#chunkUsed = [];
+    this.#current = -1;
+    for (let h = 0; h < this.#chunkOf.length; h++) {
+      if (this.#chunkOf[h] === 0 || h === released) continue;
+      const bytes = this.#keyBytes[h]! + this.#jsonBytes[h]!;
+      let c = this.#current;
+      if (c < 0 || this.#chunkUsed[c]! + bytes > this.#chunks[c]!.length) c = this.#current = this.#newChunk(Math.max(this.#chunkBytes, bytes));
+      const at = this.#chunkUsed[c]!;
+      const from = this.#offset[h]!;
+      old[this.#chunkOf[h]! - 1]!.copy(this.#chunks[c]!, at, from, from + bytes);
+      this.#chunkUsed[c] = at + bytes;
+      this.#chunkOf[h] = c + 1;
+      this.#offset[h] = at;
+    }
+    this.#deadBytes = 0;
+  }
+}
