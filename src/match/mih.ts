@@ -80,6 +80,8 @@ export class MihIndex implements HashIndex {
   #pending: number[] = [];
   /** Slots freed during the previous round: reusable once the current round completes. */
   #retiring: number[] = [];
+  /** The output array of the next {@link #mergeTable} (the entries array a merge replaced). */
+  #spareEntries = new Int32Array(0);
   #roundLeft: number;
   // Query scratch.
   #query = new Uint32Array(WORDS_PER_HASH);
@@ -161,9 +163,23 @@ export class MihIndex implements HashIndex {
     const bulk = adds.count >= this.#minDeltaEntries && adds.count * 4 >= this.#live;
     this.#reserve(this.#used + adds.count);
     this.#slotOf.reserve(adds.count, maxAddId);
-    forEachAdd(adds, (id, bytes, from) => this.#add(id, bytes, !bulk, from));
-    if (bulk) this.#rebuildAll();
-    else this.#maintain(removes.length + adds.count);
+    if (bulk) {
+      forEachAdd(adds, (id, bytes, from) => this.#add(id, bytes, false, from));
+      this.#rebuildAll();
+      return;
+    }
+    // Slab first, then the deltas table by table: one table's bucket heads stay in cache for the whole batch,
+    // where adding each hash to every table in turn would touch all of them (megabytes) per hash.
+    const slots = new Int32Array(adds.count);
+    let n = 0;
+    forEachAdd(adds, (id, bytes, from) => {
+      slots[n++] = this.#add(id, bytes, false, from);
+    });
+    for (let t = 0; t < this.#g.tables; t++) {
+      const table = this.#tables[t]!;
+      for (let i = 0; i < n; i++) table.addDelta(this.#bucket(table, substringOf(this.#g, this.#words, slots[i]! << 3, t)), slots[i]!);
+    }
+    this.#maintain(removes.length + adds.count);
   }
 
   /** Every entry within `maxDistance` of `hash`, sorted by distance then id. */
@@ -461,7 +477,8 @@ export class MihIndex implements HashIndex {
 
   // ---------------------------------------------------------------- updates
 
-  #add(id: number, hash: Uint8Array, toDelta: boolean, from = 0): void {
+  /** Stores the hash in a slot (and, when `toDelta`, in every table's delta); returns the slot. */
+  #add(id: number, hash: Uint8Array, toDelta: boolean, from = 0): number {
     const slot = this.#allocSlot();
     const o = slot << 3;
     packHash(hash, this.#words, o, from);
@@ -470,11 +487,13 @@ export class MihIndex implements HashIndex {
     const replaced = this.#slotOf.set(id, slot);
     if (replaced >= 0) this.#retire(replaced);
     this.#live++;
-    if (!toDelta) return;
-    for (let t = 0; t < this.#g.tables; t++) {
-      const table = this.#tables[t]!;
-      table.addDelta(this.#bucket(table, substringOf(this.#g, this.#words, o, t)), slot);
+    if (toDelta) {
+      for (let t = 0; t < this.#g.tables; t++) {
+        const table = this.#tables[t]!;
+        table.addDelta(this.#bucket(table, substringOf(this.#g, this.#words, o, t)), slot);
+      }
     }
+    return slot;
   }
 
   #remove(id: number): boolean {
@@ -523,7 +542,7 @@ export class MihIndex implements HashIndex {
       let worst = 0;
       for (let t = 1; t < m; t++) if (this.#tables[t]!.dirty > this.#tables[worst]!.dirty) worst = t;
       if (this.#tables[worst]!.dirty <= threshold) return;
-      this.#rebuildTable(worst, this.#buildScratch());
+      if (!this.#mergeTable(worst)) this.#rebuildTable(worst, this.#buildScratch());
       this.#roundDone(this.#tables[worst]!);
     }
   }
@@ -603,6 +622,62 @@ export class MihIndex implements HashIndex {
     table.deltaCount = 0;
     table.dirty = 0;
     this.#rebuilds++;
+  }
+
+  /**
+   * Rebuilds table `t` by merging its CSR with its delta, bucket by bucket, dropping dead slots: one sequential
+   * pass over 4-byte entries instead of re-reading every 32-byte hash and sorting. Possible while the bucket
+   * count stays the same; returns false (nothing done) otherwise. The output goes to a spare array that the
+   * table's old entries then become, so a run of merges allocates nothing.
+   */
+  #mergeTable(t: number): boolean {
+    const table = this.#tables[t]!;
+    const bucketBits = this.#g.hashed ? hashedBucketBits(this.#live) : this.#g.bits;
+    const buckets = 1 << bucketBits;
+    if (bucketBits !== table.bucketBits || table.offsets.length !== buckets + 1) return false;
+    const live = this.#live;
+    const spare = this.#spareEntries;
+    const fits = spare.length >= live && spare.length <= live + (live >>> 3) + 64;
+    const out = fits ? spare : new Int32Array(live + (live >>> 5));
+    const offsets = table.offsets;
+    const old = table.entries;
+    const alive = this.#alive;
+    const head = table.deltaHead;
+    const next = table.deltaNext;
+    const deltaSlot = table.deltaSlot;
+    // Nothing retired since this table was built (a growing list): every entry is live, no need to look.
+    const allLive = table.dirty === table.deltaCount;
+    let w = 0;
+    let start = offsets[0]!;
+    for (let b = 0; b < buckets; b++) {
+      const end = offsets[b + 1]!;
+      offsets[b] = w;
+      if (allLive) {
+        for (let j = start; j < end; j++) out[w++] = old[j]!;
+        if (head !== null) for (let e = head[b]!; e !== NONE; e = next[e]!) out[w++] = deltaSlot[e]!;
+      } else {
+        for (let j = start; j < end; j++) {
+          const s = old[j]!;
+          if (alive[s] !== 0) out[w++] = s;
+        }
+        if (head !== null) {
+          for (let e = head[b]!; e !== NONE; e = next[e]!) {
+            const s = deltaSlot[e]!;
+            if (alive[s] !== 0) out[w++] = s;
+          }
+        }
+      }
+      start = end;
+    }
+    offsets[buckets] = w;
+    if (w !== live) throw new Error(`MIH table ${t} merge found ${w} live slots, expected ${live}`);
+    this.#spareEntries = old;
+    table.entries = out;
+    if (head !== null && table.deltaCount > 0) head.fill(NONE);
+    table.deltaCount = 0;
+    table.dirty = 0;
+    this.#rebuilds++;
+    return true;
   }
 
   #buildScratch(): BuildScratch {
