@@ -17,6 +17,7 @@
  */
 import { SyncError } from '../../errors.js';
 import { HASH_BYTES } from '../../hash/hex.js';
+import { normalizeIsoTimestamp } from '../iso-timestamp.js';
 import type { EntryKind, Fingerprints, ListEntry, ListUpdate, SkippedRecord } from '../types.js';
 import { type XmlContentHandler, XmlScanner, type XmlStartTag } from './xml-scanner.js';
 import { Utf8ChunkDecoder } from './xml-utf8.js';
@@ -123,9 +124,8 @@ let lastIsoTimestamp: string | undefined;
 /** ISO 8601 with millis, or undefined; memoised for the common run of equal timestamps. */
 function normalizeTimestamp(raw: string): string | undefined {
   if (raw !== lastRawTimestamp) {
-    const ms = Date.parse(raw);
     lastRawTimestamp = raw;
-    lastIsoTimestamp = Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+    lastIsoTimestamp = normalizeIsoTimestamp(raw);
   }
   return lastIsoTimestamp;
 }
