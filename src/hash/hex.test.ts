@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTidscanError } from '../errors.js';
-import { hammingDistance, hexDistance, parseHex, parsePdq, toHex } from './hex.js';
+import { hammingDistance, hexDistance, isHexOfLength, isLowerHexOfLength, parseHex, parsePdq, toHex } from './hex.js';
 
 const pdqBytes = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -58,5 +58,17 @@ describe('hex hashes', () => {
         'd8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22',
       ),
     ).toBe(6);
+  });
+});
+
+describe('isLowerHexOfLength', () => {
+  it('accepts exactly the strings isHexOfLength accepts that are already lowercase', () => {
+    const text = fc.oneof(fc.string({ maxLength: 10 }), fc.stringMatching(/^[0-9a-fA-F]{8}$/), fc.stringMatching(/^[0-9a-f]{8}$/));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(isLowerHexOfLength(s, 4)).toBe(isHexOfLength(s, 4) && s === s.toLowerCase());
+      }),
+    );
+    expect(isLowerHexOfLength(42, 4)).toBe(false);
   });
 });

@@ -34,6 +34,16 @@ export function isHexOfLength(value: unknown, bytes: number): value is string {
   return true;
 }
 
+/** True when `value` is lowercase hex of exactly `bytes*2` characters (the normalised form). */
+export function isLowerHexOfLength(value: unknown, bytes: number): boolean {
+  if (typeof value !== 'string' || value.length !== bytes * 2) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 /**
  * Parses a hex hash of the given kind into its packed bytes. Case-insensitive; surrounding whitespace is
  * not accepted (normalise before calling if the source is loose).

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntryTable } from './entry-table.js';
+import { EntryTable, isWellFormedText } from './entry-table.js';
 
 interface Row {
   source: string;
@@ -104,5 +104,18 @@ describe('EntryTable', () => {
     table.insert(1, 's', 'big', long);
     table.insert(2, 's', 'after', '{"a":1}');
     expect([table.json(0), table.json(1), table.json(2)]).toEqual(['{}', long, '{"a":1}']);
+  });
+});
+
+describe('isWellFormedText', () => {
+  it('is false exactly when the text does not survive UTF-8', () => {
+    const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0, max: 0xffff })), { maxLength: 12 });
+    fc.assert(
+      fc.property(units, (codes) => {
+        const text = String.fromCharCode(...codes);
+        expect(isWellFormedText(text)).toBe(Buffer.from(text, 'utf8').toString('utf8') === text);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

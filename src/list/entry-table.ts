@@ -27,14 +27,21 @@ const MIN_TABLE_BITS = 4;
 /** Fibonacci hashing multiplier (2^32 / φ). */
 const GOLDEN = 0x9e3779b1;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * True when `text` has no lone surrogate, i.e. survives UTF-8 (the store's encoding, and this table's) unchanged.
  * Two keys differing only in lone surrogates would be one key in the store and two in a `Map`.
  */
 export function isWellFormedText(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c & 0xf800) !== 0xd800) continue;
+    // A high surrogate must be followed by a low one; a low one on its own is lone.
+    if (c >= 0xdc00) return false;
+    const next = text.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 /** FNV-1a over the UTF-16 code units of `key`, seeded with the source index. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { HASH_BYTES, isHexOfLength } from '../hash/hex.js';
+import { HASH_BYTES, isHexOfLength, isLowerHexOfLength } from '../hash/hex.js';
 import { isWellFormedText } from '../list/entry-table.js';
 import type { Fingerprints, ListEntry, ListUpdate, SkippedRecord } from './types.js';
 
@@ -72,10 +72,9 @@ function checkEntry(sourceId: string, value: unknown): ListEntry | string {
   let fingerprints: Fingerprints = entry.fingerprints;
   for (const kind of HEX_KINDS) {
     const hex = fingerprints[kind];
-    if (hex === undefined) continue;
+    if (hex === undefined || isLowerHexOfLength(hex, HASH_BYTES[kind])) continue;
     if (!isHexOfLength(hex, HASH_BYTES[kind])) return `fingerprints.${kind} must be ${HASH_BYTES[kind] * 2} hex characters`;
-    const lower = hex.toLowerCase();
-    if (lower !== hex) fingerprints = { ...fingerprints, [kind]: lower };
+    fingerprints = { ...fingerprints, [kind]: hex.toLowerCase() };
   }
   const vpdq = fingerprints.vpdq;
   if (vpdq !== undefined) {
