@@ -63,6 +63,7 @@ function check(table: EntryTable, ops: Op[]): void {
   }
   for (const h of free) expect(table.has(h)).toBe(false);
   expect(table.textBytes).toBe(bytes);
+  expect(table.bookedBytes).toBe(bytes + 8 * model.size);
 }
 
 describe('EntryTable', () => {
@@ -70,9 +71,10 @@ describe('EntryTable', () => {
     fc.assert(fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => check(new EntryTable(), ops)));
   });
 
-  it('answers like a map across chunk changes and compactions (tiny chunks)', () => {
+  it.each([64, 512])('answers like a map across chunk changes and compactions (%i-byte chunks)', (chunkBytes) => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => check(new EntryTable({ chunkBytes: 64, compactFloorBytes: 32 }), ops)),
+      fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => check(new EntryTable({ chunkBytes }), ops)),
+      { numRuns: 300 },
     );
   });
 
@@ -87,7 +89,7 @@ describe('EntryTable', () => {
   });
 
   it('compacts: memory returns near the live bytes after most entries are replaced', () => {
-    const table = new EntryTable({ chunkBytes: 1 << 16, compactFloorBytes: 1 << 16 });
+    const table = new EntryTable({ chunkBytes: 1 << 16 });
     const json = (i: number, round: number) => JSON.stringify({ i, round, pad: 'x'.repeat(100) });
     for (let i = 0; i < 2000; i++) table.insert(i, 'src', `key-${i}`, json(i, 0));
     const before = table.memoryBytes();
@@ -95,6 +97,18 @@ describe('EntryTable', () => {
     // Without compaction the arena would hold six copies of every record.
     expect(table.memoryBytes()).toBeLessThan(before * 2.5);
     for (let i = 0; i < 2000; i += 199) expect(table.json(i)).toBe(json(i, 5));
+  });
+
+  it('compacting a chunk keeps only the newest record of a key replaced within that chunk', () => {
+    const table = new EntryTable({ chunkBytes: 1024 });
+    table.insert(0, 's', 'k0', '"old"');
+    table.replace(0, '"new"'); // both records in the first chunk: the older one is now dead
+    for (let h = 1; h <= 40; h++) table.insert(h, 's', `k${h}`, `"${'p'.repeat(20)}"`);
+    // The first chunk is full and no longer current; freeing most of it makes it compact.
+    for (let h = 1; h <= 40; h++) table.remove(h);
+    expect(table.json(0)).toBe('"new"');
+    expect(table.find('s', 'k0')).toBe(0);
+    expect(table.bookedBytes).toBe(8 + 2 + 5);
   });
 
   it('holds a record longer than a chunk', () => {

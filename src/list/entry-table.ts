@@ -8,11 +8,12 @@
  * bytes in a few dozen buffers cost the collector nothing.
  *
  * Layout: per handle, typed arrays hold the chunk (+1, 0 = free), offset, key and JSON byte lengths, source
- * index and key hash. A record is its key bytes followed by its JSON bytes. Records are appended to the current
- * chunk; a replaced or removed record leaves dead bytes behind, and once dead bytes outweigh live ones the live
- * records are copied into fresh chunks (handles stay the same). The table stores `[hash, handle + 1]` pairs, so
- * a probe touches key bytes only on a full 32-bit hash match; linear probing, backward-shift deletion, load at
- * most 1/2.
+ * index and key hash. A record is an 8-byte header (its handle and its length) followed by its key bytes and its
+ * JSON bytes. Records are appended to the current chunk; a replaced or removed record leaves dead bytes behind.
+ * Once less than half of a (non-current) chunk is live, its live records, found by walking the headers, move to
+ * the current chunk and the chunk is freed: a pause of one chunk's copy at most, never of the whole table.
+ * The table stores `[hash, handle + 1]` pairs, so a probe touches key bytes only on a full 32-bit hash match;
+ * linear probing, backward-shift deletion, load at most 1/2.
  *
  * @internal
  * @module
@@ -20,8 +21,9 @@
 
 /** Bytes per arena chunk. Records longer than a quarter of it get a chunk of their own. */
 const CHUNK_BYTES = 4 << 20;
-/** Compaction starts once dead bytes exceed both the live bytes and this floor. */
-const COMPACT_FLOOR_BYTES = 16 << 20;
+/** Record header: handle (uint32) and record length in bytes after the header (uint32). */
+const HEADER_BYTES = 8;
+const EMPTY_CHUNK = Buffer.alloc(0);
 const MAX_SOURCES = 0xffff;
 const MIN_TABLE_BITS = 4;
 /** Fibonacci hashing multiplier (2^32 / φ). */
@@ -71,19 +73,20 @@ export class EntryTable {
 
   #chunks: Buffer[] = [];
   #chunkUsed: number[] = [];
+  /** Bytes of live records (headers included) per chunk. */
+  #chunkLive: number[] = [];
+  /** Indexes of freed chunks, reused before the chunk list grows. */
+  #freeChunks: number[] = [];
   /** The chunk new records go to (-1: none yet). */
   #current = -1;
   #liveBytes = 0;
-  #deadBytes = 0;
   /** Scratch for keys that are not ASCII (compared as UTF-8 bytes). */
   #scratch = Buffer.allocUnsafeSlow(256);
   readonly #chunkBytes: number;
-  readonly #compactFloorBytes: number;
 
-  /** @param sizes - test hatch: smaller chunks and compaction floor than the defaults. */
-  constructor(sizes: { chunkBytes?: number; compactFloorBytes?: number } = {}) {
+  /** @param sizes - test hatch: smaller chunks than the default. */
+  constructor(sizes: { chunkBytes?: number } = {}) {
     this.#chunkBytes = sizes.chunkBytes ?? CHUNK_BYTES;
-    this.#compactFloorBytes = sizes.compactFloorBytes ?? COMPACT_FLOOR_BYTES;
   }
 
   /** Number of entries held. */
@@ -94,6 +97,11 @@ export class EntryTable {
   /** Bytes of key and JSON text held (live records only). */
   get textBytes(): number {
     return this.#liveBytes;
+  }
+
+  /** @internal Test hatch: bytes the chunks count as live, headers included (must be `textBytes + 8 · size`). */
+  get bookedBytes(): number {
+    return this.#chunkLive.reduce((sum, n) => sum + n, 0);
   }
 
   /** The handle of `key` in `source`, or -1. */
@@ -246,63 +254,82 @@ export class EntryTable {
   /** Appends the record of `handle` to the arena. */
   #write(handle: number, key: string, json: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const worst = 3 * (key.length + json.length);
+    const worst = HEADER_BYTES + 3 * (key.length + json.length);
     let c = this.#current;
     if (c < 0 || this.#chunkUsed[c]! + worst > this.#chunks[c]!.length) {
       if (worst > this.#chunkBytes / 4) {
         // A chunk of its own, exactly as long as the record; the current chunk stays current.
-        c = this.#newChunk(Buffer.byteLength(key, 'utf8') + Buffer.byteLength(json, 'utf8'));
+        c = this.#newChunk(HEADER_BYTES + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(json, 'utf8'));
       } else {
         c = this.#current = this.#newChunk(this.#chunkBytes);
       }
     }
     const chunk = this.#chunks[c]!;
     const at = this.#chunkUsed[c]!;
-    const keyBytes = chunk.write(key, at, 'utf8');
-    const jsonBytes = chunk.write(json, at + keyBytes, 'utf8');
-    this.#chunkUsed[c] = at + keyBytes + jsonBytes;
-    this.#chunkOf[handle] = c + 1;
-    this.#offset[handle] = at;
-    this.#keyBytes[handle] = keyBytes;
-    this.#jsonBytes[handle] = jsonBytes;
+    const keyBytes = chunk.write(key, at + HEADER_BYTES, 'utf8');
+    const jsonBytes = chunk.write(json, at + HEADER_BYTES + keyBytes, 'utf8');
+    chunk.writeUInt32LE(handle, at);
+    chunk.writeUInt32LE(keyBytes + jsonBytes, at + 4);
+    this.#book(c, at, handle, keyBytes, jsonBytes);
     this.#liveBytes += keyBytes + jsonBytes;
   }
 
+  /** Books the record of `handle` (already written) at `at` in chunk `c`. */
+  #book(c: number, at: number, handle: number, keyBytes: number, jsonBytes: number): void {
+    const bytes = HEADER_BYTES + keyBytes + jsonBytes;
+    this.#chunkUsed[c] = at + bytes;
+    this.#chunkLive[c]! += bytes;
+    this.#chunkOf[handle] = c + 1;
+    this.#offset[handle] = at + HEADER_BYTES;
+    this.#keyBytes[handle] = keyBytes;
+    this.#jsonBytes[handle] = jsonBytes;
+  }
+
   #newChunk(bytes: number): number {
-    this.#chunks.push(Buffer.allocUnsafeSlow(bytes));
-    this.#chunkUsed.push(0);
-    return this.#chunks.length - 1;
+    const chunk = Buffer.allocUnsafeSlow(bytes);
+    const c = this.#freeChunks.pop() ?? this.#chunks.length;
+    this.#chunks[c] = chunk;
+    this.#chunkUsed[c] = 0;
+    this.#chunkLive[c] = 0;
+    return c;
   }
 
   /**
-   * Marks the record of `handle` dead, compacting when due. The caller then rewrites or clears the handle: its
-   * record is no longer readable.
+   * Marks the record of `handle` dead, compacting its chunk when less than half of it is live. The caller then
+   * rewrites or clears the handle: its record is no longer readable.
    */
   #release(handle: number): void {
+    const c = this.#chunkOf[handle]! - 1;
     const bytes = this.#keyBytes[handle]! + this.#jsonBytes[handle]!;
     this.#liveBytes -= bytes;
-    this.#deadBytes += bytes;
-    if (this.#deadBytes > this.#compactFloorBytes && this.#deadBytes > this.#liveBytes) this.#compact(handle);
+    this.#chunkLive[c]! -= HEADER_BYTES + bytes;
+    if (c !== this.#current && this.#chunkLive[c]! * 2 < this.#chunkUsed[c]!) this.#compactChunk(c, handle);
   }
 
-  /** Copies every live record except `released`'s into fresh chunks, in handle order. */
-  #compact(released: number): void {
-    const old = this.#chunks;
-    this.#chunks = [];
-    this.#chunkUsed = [];
-    this.#current = -1;
-    for (let h = 0; h < this.#chunkOf.length; h++) {
-      if (this.#chunkOf[h] === 0 || h === released) continue;
-      const bytes = this.#keyBytes[h]! + this.#jsonBytes[h]!;
-      let c = this.#current;
-      if (c < 0 || this.#chunkUsed[c]! + bytes > this.#chunks[c]!.length) c = this.#current = this.#newChunk(Math.max(this.#chunkBytes, bytes));
-      const at = this.#chunkUsed[c]!;
-      const from = this.#offset[h]!;
-      old[this.#chunkOf[h]! - 1]!.copy(this.#chunks[c]!, at, from, from + bytes);
-      this.#chunkUsed[c] = at + bytes;
-      this.#chunkOf[h] = c + 1;
-      this.#offset[h] = at;
+  /** Moves the live records of chunk `c` (all but `released`'s) to the current chunk and frees `c`. */
+  #compactChunk(c: number, released: number): void {
+    const chunk = this.#chunks[c]!;
+    const used = this.#chunkUsed[c]!;
+    for (let at = 0; at < used; ) {
+      const h = chunk.readUInt32LE(at);
+      const bytes = chunk.readUInt32LE(at + 4);
+      const live = h !== released && this.#chunkOf[h] === c + 1 && this.#offset[h] === at + HEADER_BYTES;
+      if (live) {
+        const total = HEADER_BYTES + bytes;
+        let to = this.#current;
+        if (to < 0 || this.#chunkUsed[to]! + total > this.#chunks[to]!.length) {
+          if (total > this.#chunkBytes / 4) to = this.#newChunk(total);
+          else to = this.#current = this.#newChunk(this.#chunkBytes);
+        }
+        const target = this.#chunkUsed[to]!;
+        chunk.copy(this.#chunks[to]!, target, at, at + total);
+        this.#book(to, target, h, this.#keyBytes[h]!, this.#jsonBytes[h]!);
+      }
+      at += HEADER_BYTES + bytes;
     }
-    this.#deadBytes = 0;
+    this.#chunks[c] = EMPTY_CHUNK;
+    this.#chunkUsed[c] = 0;
+    this.#chunkLive[c] = 0;
+    this.#freeChunks.push(c);
   }
 }
