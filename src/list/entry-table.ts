@@ -19,6 +19,8 @@
  * @module
  */
 
+import { cellOfPair, deletePairAt, pairHome, placePair, regrowPairs } from '../match/pair-table.js';
+
 /** Bytes per arena chunk. Records longer than a quarter of it get a chunk of their own. */
 const CHUNK_BYTES = 4 << 20;
 /** Record header: handle (uint32) and record length in bytes after the header (uint32). */
@@ -26,8 +28,6 @@ const HEADER_BYTES = 8;
 const EMPTY_CHUNK = Buffer.alloc(0);
 const MAX_SOURCES = 0xffff;
 const MIN_TABLE_BITS = 4;
-/** Fibonacci hashing multiplier (2^32 / φ). */
-const GOLDEN = 0x9e3779b1;
 
 /**
  * True when `text` has no lone surrogate, i.e. survives UTF-8 (the store's encoding, and this table's) unchanged.
@@ -111,7 +111,7 @@ export class EntryTable {
     const hash = hashKey(sourceIndex, key);
     const table = this.#table;
     const mask = (1 << this.#tableBits) - 1;
-    for (let i = this.#home(hash); ; i = (i + 1) & mask) {
+    for (let i = pairHome(hash, this.#tableBits); ; i = (i + 1) & mask) {
       const h = table[2 * i + 1]!;
       if (h === 0) return -1;
       if (table[2 * i] === hash && this.#source[h - 1] === sourceIndex && this.#keyEquals(h - 1, key)) return h - 1;
@@ -142,8 +142,8 @@ export class EntryTable {
     this.#source[handle] = sourceIndex;
     this.#hash[handle] = hash;
     this.#write(handle, key, json);
-    if (++this.#size > 1 << (this.#tableBits - 1)) this.#rehash(this.#tableBits + 1);
-    this.#place(this.#table, this.#tableBits, hash, handle);
+    if (++this.#size > 1 << (this.#tableBits - 1)) this.#table = regrowPairs(this.#table, ++this.#tableBits);
+    placePair(this.#table, this.#tableBits, hash, handle);
   }
 
   /** Replaces the JSON of the entry at a live `handle` (same source and key). */
@@ -155,21 +155,8 @@ export class EntryTable {
 
   /** Removes the entry at a live `handle`; the handle becomes free. */
   remove(handle: number): void {
-    const table = this.#table;
-    const mask = (1 << this.#tableBits) - 1;
-    let i = this.#home(this.#hash[handle]!);
-    while (table[2 * i + 1] !== handle + 1) i = (i + 1) & mask;
-    let hole = i;
-    for (let j = (i + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = this.#home(table[2 * j]!);
-      const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (between) continue;
-      table[2 * hole] = table[2 * j]!;
-      table[2 * hole + 1] = table[2 * j + 1]!;
-      hole = j;
-    }
-    table[2 * hole] = 0;
-    table[2 * hole + 1] = 0;
+    const bits = this.#tableBits;
+    deletePairAt(this.#table, bits, cellOfPair(this.#table, bits, this.#hash[handle]!, handle));
     this.#size--;
     this.#release(handle);
     this.#chunkOf[handle] = 0;
@@ -198,26 +185,6 @@ export class EntryTable {
     bytes += this.#chunkOf.byteLength * 5 + this.#source.byteLength;
     for (const chunk of this.#chunks) bytes += chunk.length;
     return bytes;
-  }
-
-  #home(hash: number): number {
-    return Math.imul(hash, GOLDEN) >>> (32 - this.#tableBits);
-  }
-
-  #place(table: Uint32Array, bits: number, hash: number, handle: number): void {
-    const mask = (1 << bits) - 1;
-    let i = Math.imul(hash, GOLDEN) >>> (32 - bits);
-    while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
-    table[2 * i] = hash;
-    table[2 * i + 1] = handle + 1;
-  }
-
-  #rehash(bits: number): void {
-    const old = this.#table;
-    const table = new Uint32Array(2 << bits);
-    for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) this.#place(table, bits, old[i - 1]!, old[i]! - 1);
-    this.#table = table;
-    this.#tableBits = bits;
   }
 
   #keyEquals(handle: number, key: string): boolean {

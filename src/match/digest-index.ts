@@ -7,6 +7,7 @@
  */
 import { IdTable } from './id-table.js';
 import { nextCapacity } from './packed.js';
+import { cellOfPair, deletePairAt, pairHome, placePair, regrowPairs } from './pair-table.js';
 import { assertBytes, assertId, describeValue } from './validate.js';
 
 /** Digest sizes in bytes: MD5 (16), SHA-1 (20), SHA-256 (32). */
@@ -14,6 +15,7 @@ export type DigestBytes = 16 | 20 | 32;
 
 const DIGEST_NAMES: Record<DigestBytes, string> = { 16: 'an MD5 digest', 20: 'a SHA-1 digest', 32: 'a SHA-256 digest' };
 const MAX_LOAD = 0.7;
+const MIN_TABLE_BITS = 4;
 const NONE = -1;
 
 /**
@@ -42,7 +44,8 @@ export class DigestIndex {
   #gUsed = 0;
   // Open-addressing table of [hash, group + 1] pairs (group + 1 === 0: empty). The stored hash spares a probe
   // the group's words (a cache miss in a big index) unless the hashes match, and rehashing the digest.
-  #table = new Uint32Array(32);
+  #table = new Uint32Array(2 << MIN_TABLE_BITS);
+  #tableBits = MIN_TABLE_BITS;
   #groups = 0;
   // Records: one per id.
   #rId = new Uint32Array(0);
@@ -124,7 +127,8 @@ export class DigestIndex {
     this.#gHead = new Int32Array(0);
     this.#gFree = [];
     this.#gUsed = 0;
-    this.#table = new Uint32Array(32);
+    this.#table = new Uint32Array(2 << MIN_TABLE_BITS);
+    this.#tableBits = MIN_TABLE_BITS;
     this.#groups = 0;
     this.#rId = new Uint32Array(0);
     this.#rGroup = new Uint32Array(0);
@@ -175,9 +179,9 @@ export class DigestIndex {
   /** Group holding the scratch digest, or `-1 - cell` for the empty cell where it would go. */
   #find(): number {
     const table = this.#table;
-    const mask = (table.length >> 1) - 1;
+    const mask = (1 << this.#tableBits) - 1;
     const hash = (this.#scratchHash = this.#hash(this.#scratch, 0));
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    for (let i = pairHome(hash, this.#tableBits); ; i = (i + 1) & mask) {
       const v = table[2 * i + 1]!;
       if (v === 0) return -1 - i;
       if (table[2 * i] === hash && this.#sameAsScratch(v - 1)) return v - 1;
@@ -202,9 +206,9 @@ export class DigestIndex {
     this.#gWords.set(this.#scratch, g * this.#wordsPer);
     this.#gHead[g] = NONE;
     const hash = this.#scratchHash;
-    if (++this.#groups > (this.#table.length >> 1) * MAX_LOAD) {
-      this.#rehash(this.#table.length * 2);
-      this.#place(this.#table, hash, g);
+    if (++this.#groups > (1 << this.#tableBits) * MAX_LOAD) {
+      this.#table = regrowPairs(this.#table, ++this.#tableBits);
+      placePair(this.#table, this.#tableBits, hash, g);
     } else {
       this.#table[2 * cell] = hash;
       this.#table[2 * cell + 1] = g + 1;
@@ -212,38 +216,9 @@ export class DigestIndex {
     return g;
   }
 
-  #place(table: Uint32Array, hash: number, g: number): void {
-    const mask = (table.length >> 1) - 1;
-    let i = hash & mask;
-    while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
-    table[2 * i] = hash;
-    table[2 * i + 1] = g + 1;
-  }
-
-  #rehash(size: number): void {
-    const old = this.#table;
-    const table = new Uint32Array(size);
-    for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) this.#place(table, old[i - 1]!, old[i]! - 1);
-    this.#table = table;
-  }
-
   #deleteGroup(g: number): void {
-    const table = this.#table;
-    const mask = (table.length >> 1) - 1;
-    let i = this.#hash(this.#gWords, g * this.#wordsPer) & mask;
-    while (table[2 * i + 1] !== g + 1) i = (i + 1) & mask;
-    // Backward-shift deletion (see id-table.ts).
-    let hole = i;
-    for (let j = (i + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = table[2 * j]! & mask;
-      const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (between) continue;
-      table[2 * hole] = table[2 * j]!;
-      table[2 * hole + 1] = table[2 * j + 1]!;
-      hole = j;
-    }
-    table[2 * hole] = 0;
-    table[2 * hole + 1] = 0;
+    const bits = this.#tableBits;
+    deletePairAt(this.#table, bits, cellOfPair(this.#table, bits, this.#hash(this.#gWords, g * this.#wordsPer), g));
     this.#groups--;
     this.#gFree.push(g);
   }
