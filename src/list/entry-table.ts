@@ -26,7 +26,6 @@ const CHUNK_BYTES = 4 << 20;
 /** Record header: handle (uint32) and record length in bytes after the header (uint32). */
 const HEADER_BYTES = 8;
 const EMPTY_CHUNK = Buffer.alloc(0);
-const MAX_SOURCES = 0xffff;
 const MIN_TABLE_BITS = 4;
 
 /**
@@ -63,7 +62,7 @@ export class EntryTable {
   #offset = new Uint32Array(0);
   #keyBytes = new Uint32Array(0);
   #jsonBytes = new Uint32Array(0);
-  #source = new Uint16Array(0);
+  #source = new Uint32Array(0);
   #hash = new Uint32Array(0);
 
   // [hash, handle + 1] pairs; handle + 1 === 0 marks an empty cell.
@@ -126,13 +125,10 @@ export class EntryTable {
   /**
    * Stores a new entry under a free `handle`. The caller guarantees that `(source, key)` is not held yet
    * ({@link find} returned -1) and that `source` and `key` are {@link isWellFormedText}.
-   *
-   * @throws {RangeError} past 65 535 distinct sources.
    */
   insert(handle: number, source: string, key: string, json: string): void {
     let sourceIndex = this.#sourceIndex.get(source);
     if (sourceIndex === undefined) {
-      if (this.#sources.length === MAX_SOURCES) throw new RangeError(`Expected at most ${MAX_SOURCES} list sources`);
       sourceIndex = this.#sources.length;
       this.#sources.push(source);
       this.#sourceIndex.set(source, sourceIndex);
@@ -182,7 +178,7 @@ export class EntryTable {
   /** Bytes held: arena chunks, per-handle arrays and the table. */
   memoryBytes(): number {
     let bytes = this.#table.byteLength;
-    bytes += this.#chunkOf.byteLength * 5 + this.#source.byteLength;
+    bytes += this.#chunkOf.byteLength * 6; // six uint32 arrays per handle
     for (const chunk of this.#chunks) bytes += chunk.length;
     return bytes;
   }
@@ -209,13 +205,13 @@ export class EntryTable {
   #reserveHandles(n: number): void {
     if (n <= this.#chunkOf.length) return;
     const cap = Math.max(1024, n, Math.ceil(this.#chunkOf.length * 1.5));
-    const grow = <T extends Uint32Array | Uint16Array>(a: T, b: T): T => (b.set(a), b);
+    const grow = <T extends Uint32Array>(a: T, b: T): T => (b.set(a), b);
     this.#chunkOf = grow(this.#chunkOf, new Uint32Array(cap));
     this.#offset = grow(this.#offset, new Uint32Array(cap));
     this.#keyBytes = grow(this.#keyBytes, new Uint32Array(cap));
     this.#jsonBytes = grow(this.#jsonBytes, new Uint32Array(cap));
     this.#hash = grow(this.#hash, new Uint32Array(cap));
-    this.#source = grow(this.#source, new Uint16Array(cap));
+    this.#source = grow(this.#source, new Uint32Array(cap));
   }
 
   /** Appends the record of `handle` to the arena. */
