@@ -19,7 +19,7 @@
  * @module
  */
 
-import { cellOfPair, deletePairAt, pairHome, placePair, regrowPairs } from '../match/pair-table.js';
+import { cellOfPair, deletePairAt, pairHome, pairSeed, placePair, regrowPairs } from '../match/pair-table.js';
 
 /** Bytes per arena chunk. Records longer than a quarter of it get a chunk of their own. */
 const CHUNK_BYTES = 4 << 20;
@@ -45,9 +45,9 @@ export function isWellFormedText(text: string): boolean {
   return true;
 }
 
-/** FNV-1a over the UTF-16 code units of `key`, seeded with the source index. */
-function hashKey(sourceIndex: number, key: string): number {
-  let h = Math.imul(0x811c9dc5 ^ sourceIndex, 0x01000193);
+/** FNV-1a over the UTF-16 code units of `key`, seeded with the table's seed and the source index. */
+function hashKey(seed: number, sourceIndex: number, key: string): number {
+  let h = Math.imul(0x811c9dc5 ^ seed ^ sourceIndex, 0x01000193);
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
@@ -69,6 +69,7 @@ export class EntryTable {
   #table = new Uint32Array(2 << MIN_TABLE_BITS);
   #tableBits = MIN_TABLE_BITS;
   #size = 0;
+  readonly #seed = pairSeed();
 
   #chunks: Buffer[] = [];
   #chunkUsed: number[] = [];
@@ -107,7 +108,7 @@ export class EntryTable {
   find(source: string, key: string): number {
     const sourceIndex = this.#sourceIndex.get(source);
     if (sourceIndex === undefined) return -1;
-    const hash = hashKey(sourceIndex, key);
+    const hash = hashKey(this.#seed, sourceIndex, key);
     const table = this.#table;
     const mask = (1 << this.#tableBits) - 1;
     for (let i = pairHome(hash, this.#tableBits); ; i = (i + 1) & mask) {
@@ -134,7 +135,7 @@ export class EntryTable {
       this.#sourceIndex.set(source, sourceIndex);
     }
     this.#reserveHandles(handle + 1);
-    const hash = hashKey(sourceIndex, key);
+    const hash = hashKey(this.#seed, sourceIndex, key);
     this.#source[handle] = sourceIndex;
     this.#hash[handle] = hash;
     this.#write(handle, key, json);

@@ -7,7 +7,7 @@
  */
 import { IdTable } from './id-table.js';
 import { nextCapacity } from './packed.js';
-import { cellOfPair, deletePairAt, pairHome, placePair, regrowPairs } from './pair-table.js';
+import { cellOfPair, deletePairAt, pairHome, pairSeed, placePair, regrowPairs } from './pair-table.js';
 import { assertBytes, assertId, describeValue } from './validate.js';
 
 /** Digest sizes in bytes: MD5 (16), SHA-1 (20), SHA-256 (32). */
@@ -46,6 +46,7 @@ export class DigestIndex {
   // the group's words (a cache miss in a big index) unless the hashes match, and rehashing the digest.
   #table = new Uint32Array(2 << MIN_TABLE_BITS);
   #tableBits = MIN_TABLE_BITS;
+  readonly #seed = pairSeed();
   #groups = 0;
   // Records: one per id.
   #rId = new Uint32Array(0);
@@ -162,9 +163,9 @@ export class DigestIndex {
     }
   }
 
-  /** Hash of a packed digest. Digests are uniform, but mixing all words keeps crafted prefixes apart. */
+  /** Seeded hash of a packed digest: digests are uniform, but a list server could craft colliding ones. */
   #hash(words: Uint32Array, offset: number): number {
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 ^ this.#seed;
     for (let w = 0; w < this.#wordsPer; w++) h = Math.imul(h ^ words[offset + w]!, 0x01000193) ^ (h >>> 15);
     return Math.imul(h, 0x9e3779b1) >>> 0;
   }

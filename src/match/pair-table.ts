@@ -10,6 +10,16 @@
  * @module
  */
 
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A random seed for a table's hash function. Keys and digests come from list servers: with a fixed hash, a
+ * hostile list could send entries that all land in one probe run and make every insert and lookup linear.
+ */
+export function pairSeed(): number {
+  return randomBytes(4).readUInt32LE(0);
+}
+
 /** Fibonacci hashing multiplier (2^32 / φ). */
 const GOLDEN = 0x9e3779b1;
 
