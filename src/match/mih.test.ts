@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { naiveQuery, prng, randomHash } from '../../test/helpers/hamming.js';
+import { LinearIndex } from './linear.js';
 import { MihIndex, chooseSubstringBits, mihProbeCount } from './mih.js';
+import type { IndexBatch } from './types.js';
 
 function list(n: number, seed: number): [number, Uint8Array][] {
   const r = prng(seed);
@@ -48,6 +51,50 @@ describe('MihIndex', () => {
     expect(index.stats().rebuilds).toBeGreaterThan(25);
     // Each table is rebuilt within one call per table after crossing the threshold.
     expect(Math.max(...index.stats().dirty)).toBeLessThanOrEqual(32 + 25);
+  });
+
+  it('rebuilds tables by merging through batches of adds, replacements and removals, and answers like a scan', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ adds: fc.nat({ max: 40 }), replaces: fc.nat({ max: 10 }), removes: fc.nat({ max: 15 }) }), { minLength: 5, maxLength: 25 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        (batches, seed) => {
+          const index = new MihIndex({ substringBits: 8, minDeltaEntries: 8, maxDeltaFraction: 1 / 8 });
+          const oracle = new LinearIndex();
+          const stored = new Map<number, Uint8Array>();
+          let next = 0;
+          let salt = seed;
+          for (const { adds, replaces, removes } of batches) {
+            const live = [...stored.keys()];
+            const batch: IndexBatch = {
+              remove: live.slice(0, removes),
+              add: [
+                ...live.slice(removes, removes + replaces).map((id) => [id, list(1, ++salt)[0]![1]] as const),
+                ...list(adds, ++salt).map(([, h]) => [next++, h] as const),
+              ],
+            };
+            index.apply(batch);
+            oracle.apply(batch);
+            for (const id of batch.remove!) stored.delete(id);
+            for (const [id, h] of batch.add as (readonly [number, Uint8Array])[]) stored.set(id, h);
+          }
+          // Queries near stored hashes (3 bits flipped), so there are hits to compare.
+          for (const h of [...stored.values()].slice(0, 10)) {
+            const q = Uint8Array.from(h);
+            q[0]! ^= 0b1011;
+            expect(index.query(q, 8)).toEqual(oracle.query(q, 8));
+            expect(index.query(q, 8).length).toBeGreaterThan(0);
+          }
+          expect(index.size).toBe(oracle.size);
+          expect(index.stats().mergeFallbacks).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The merge path does run in such churn.
+    const index = new MihIndex({ substringBits: 8, minDeltaEntries: 8, maxDeltaFraction: 1 / 8 });
+    for (let b = 0; b < 20; b++) index.apply({ add: list(20, b + 100).map(([id, h]) => [id + b * 20, h] as const) });
+    expect(index.stats().merges).toBeGreaterThan(0);
   });
 
   it('reuses a freed slot only after every table was rebuilt since it died', () => {
