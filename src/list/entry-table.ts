@@ -128,6 +128,12 @@ export class EntryTable {
    * ({@link find} returned -1) and that `source` and `key` are {@link isWellFormedText}.
    */
   insert(handle: number, source: string, key: string, json: string): void {
+    this.#place(handle, source, key);
+    this.#write(handle, key, json);
+  }
+
+  /** Books `handle` under `(source, key)` in the table (its record is written next). */
+  #place(handle: number, source: string, key: string): void {
     let sourceIndex = this.#sourceIndex.get(source);
     if (sourceIndex === undefined) {
       sourceIndex = this.#sources.length;
@@ -138,9 +144,14 @@ export class EntryTable {
     const hash = hashKey(this.#seed, sourceIndex, key);
     this.#source[handle] = sourceIndex;
     this.#hash[handle] = hash;
-    this.#write(handle, key, json);
     if (++this.#size > 1 << (this.#tableBits - 1)) this.#table = regrowPairs(this.#table, ++this.#tableBits);
     placePair(this.#table, this.#tableBits, hash, handle);
+  }
+
+  /** {@link insert} with the JSON given as UTF-8 bytes: `text[start..end]`. */
+  insertBytes(handle: number, source: string, key: string, text: Uint8Array, start: number, end: number): void {
+    this.#place(handle, source, key);
+    this.#write(handle, key, undefined, text, start, end);
   }
 
   /** Replaces the JSON of the entry at a live `handle` (same source and key). */
@@ -148,6 +159,13 @@ export class EntryTable {
     const key = this.key(handle);
     this.#release(handle);
     this.#write(handle, key, json);
+  }
+
+  /** {@link replace} with the JSON given as UTF-8 bytes: `text[start..end]`. */
+  replaceBytes(handle: number, text: Uint8Array, start: number, end: number): void {
+    const key = this.key(handle);
+    this.#release(handle);
+    this.#write(handle, key, undefined, text, start, end);
   }
 
   /** Removes the entry at a live `handle`; the handle becomes free. */
@@ -215,15 +233,15 @@ export class EntryTable {
     this.#source = grow(this.#source, new Uint32Array(cap));
   }
 
-  /** Appends the record of `handle` to the arena. */
-  #write(handle: number, key: string, json: string): void {
+  /** Appends the record of `handle` to the arena: its key, then its JSON (`json`, else `text[start..end]`). */
+  #write(handle: number, key: string, json: string | undefined, text?: Uint8Array, start = 0, end = 0): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const worst = HEADER_BYTES + 3 * (key.length + json.length);
+    const worst = HEADER_BYTES + 3 * key.length + (json === undefined ? end - start : 3 * json.length);
     let c = this.#current;
     if (c < 0 || this.#chunkUsed[c]! + worst > this.#chunks[c]!.length) {
       if (worst > this.#chunkBytes / 4) {
         // A chunk of its own, exactly as long as the record; the current chunk stays current.
-        c = this.#newChunk(HEADER_BYTES + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(json, 'utf8'));
+        c = this.#newChunk(HEADER_BYTES + Buffer.byteLength(key, 'utf8') + (json === undefined ? end - start : Buffer.byteLength(json, 'utf8')));
       } else {
         c = this.#current = this.#newChunk(this.#chunkBytes);
       }
@@ -231,7 +249,12 @@ export class EntryTable {
     const chunk = this.#chunks[c]!;
     const at = this.#chunkUsed[c]!;
     const keyBytes = chunk.write(key, at + HEADER_BYTES, 'utf8');
-    const jsonBytes = chunk.write(json, at + HEADER_BYTES + keyBytes, 'utf8');
+    let jsonBytes: number;
+    if (json !== undefined) jsonBytes = chunk.write(json, at + HEADER_BYTES + keyBytes, 'utf8');
+    else {
+      chunk.set(text!.subarray(start, end), at + HEADER_BYTES + keyBytes);
+      jsonBytes = end - start;
+    }
     chunk.writeUInt32LE(handle, at);
     chunk.writeUInt32LE(keyBytes + jsonBytes, at + 4);
     this.#book(c, at, handle, keyBytes, jsonBytes);

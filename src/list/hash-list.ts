@@ -14,19 +14,37 @@
  *
  * @module
  */
-import { HASH_BYTES, isHexOfLength, parseHex } from '../hash/hex.js';
+import { HASH_BYTES, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
 import type { HashIndex } from '../match/types.js';
+import {
+  type ChangeBatch,
+  ChangeBatchBuilder,
+  FINGERPRINT_AT,
+  FINGERPRINT_ROW_BYTES,
+  ROW_DELETE,
+  ROW_MD5,
+  ROW_PDQ,
+  ROW_SHA1,
+  ROW_SHA256,
+  ROW_VIDEO,
+  ROW_VPDQ,
+  textStart,
+} from './change-batch.js';
 import { EntryTable, isWellFormedText } from './entry-table.js';
-import type { ListStore, SourcedStoreChange, StoreCommitResult } from '../sync/store.js';
+import type { ListStore, SourcedStoreChange, StoreCommitResult, StoreRowsResult } from '../sync/store.js';
 import type { EntryKind, ListEntry, ListUpdate } from '../sync/types.js';
 
 /** The exact-digest kinds the list indexes. */
 export type ListDigestKind = 'md5' | 'sha1' | 'sha256';
 
 const DIGEST_KINDS: readonly ListDigestKind[] = ['md5', 'sha1', 'sha256'];
-const HEX_KINDS = ['pdq', 'md5', 'sha1', 'sha256'] as const;
+const DIGEST_BITS = [
+  ['md5', ROW_MD5],
+  ['sha1', ROW_SHA1],
+  ['sha256', ROW_SHA256],
+] as const;
 
 /** Options of {@link HashList}. */
 export interface HashListOptions {
@@ -80,15 +98,6 @@ export interface HashListStats {
    * capacity planning, not an accounting.
    */
   memoryBytes: number;
-}
-
-/** A change ready to apply: everything that can fail was checked when it was built. */
-interface Op {
-  source: string;
-  key: string;
-  entry: ListEntry | null;
-  /** `entry` as JSON (undefined for a delete). */
-  json: string | undefined;
 }
 
 const KIND_NONE = 0;
@@ -215,8 +224,12 @@ export class HashList {
     if (version !== undefined && (!Number.isSafeInteger(version) || version < this.#version)) {
       throw new RangeError(`Expected \`version\` to be an integer >= the current version ${this.#version}, got ${String(version)}`);
     }
-    const ops = updates.map((u, i) => toOp(sourceId, u, i));
-    const counts = this.#applyOps(this.#state, ops);
+    const batch = new ChangeBatchBuilder();
+    updates.forEach((u, i) => {
+      const { key, entry } = checkUpdate(u, i);
+      batch.add(sourceId, key, entry);
+    });
+    const counts = this.#applyBatch(this.#state, batch.build());
     if (version !== undefined) this.#version = version;
     else if (counts.added + counts.updated + counts.deleted > 0) this.#version++;
     return { version: this.#version, ...counts };
@@ -229,10 +242,35 @@ export class HashList {
   applyCommit(sourceId: string, commit: StoreCommitResult, store: ListStore): void {
     if (commit.previousVersion === this.#version) {
       // The store's own JSON of each entry is reused: it is exactly what the list would make.
-      const ops = commit.changes.map((c, i) => toOp(sourceId, c, i, c.json));
-      this.#applyOps(this.#state, ops);
+      const batch = new ChangeBatchBuilder();
+      commit.changes.forEach((c, i) => {
+        const { key, entry } = checkUpdate(c, i);
+        batch.add(sourceId, key, entry, c.json);
+      });
+      this.#applyBatch(this.#state, batch.build());
       this.#version = commit.version;
     } else if (commit.version !== this.#version) {
+      this.refresh(store);
+    }
+  }
+
+  /**
+   * Follows a store commit of packed rows made by this process (the sync pipeline): the rows `done.outcomes` marks
+   * as changed, then the keys a snapshot deleted. When the list is not at the commit's previous version, it
+   * catches up from `store` instead.
+   *
+   * @internal
+   */
+  applyCommittedBatch(sourceId: string, batch: ChangeBatch, done: StoreRowsResult, store: ListStore): void {
+    if (done.previousVersion === this.#version) {
+      this.#applyBatch(this.#state, batch, done.outcomes);
+      if (done.gone.length > 0) {
+        const gone = new ChangeBatchBuilder();
+        for (const key of done.gone) gone.add(sourceId, key, null);
+        this.#applyBatch(this.#state, gone.build());
+      }
+      this.#version = done.version;
+    } else if (done.version !== this.#version) {
       this.refresh(store);
     }
   }
@@ -250,8 +288,12 @@ export class HashList {
       this.reload(store);
       return true;
     }
-    const ops = delta.changes.map((c: SourcedStoreChange, i) => toOp(c.source, c, i, c.json));
-    this.#applyOps(this.#state, ops);
+    const batch = new ChangeBatchBuilder();
+    delta.changes.forEach((c: SourcedStoreChange, i) => {
+      const { key, entry } = checkUpdate(c, i);
+      batch.add(c.source, key, entry, c.json);
+    });
+    this.#applyBatch(this.#state, batch.build());
     this.#version = delta.version;
     return true;
   }
@@ -420,19 +462,21 @@ export class HashList {
   }
 
   /**
-   * Applies validated ops. Handles freed here are reused only by later calls, so within one call a handle names
-   * one key and the index batch (removals first, then additions) is exact.
+   * Applies a batch (only the rows `include` marks non-zero, when given). Handles freed here are reused only by
+   * later calls, so within one call a handle names one key and the index batch (removals first, then additions)
+   * is exact.
    */
-  #applyOps(state: State, ops: readonly Op[]): { added: number; updated: number; deleted: number } {
+  #applyBatch(state: State, batch: ChangeBatch, include?: Uint8Array): { added: number; updated: number; deleted: number } {
     const counts = { added: 0, updated: 0, deleted: 0 };
     const freed: number[] = [];
+    const { keys, sources, sourceOf, flags, text, textEnds, fingerprints } = batch;
     // The final PDQ of each handle touched, noted without a Map or per-entry allocations: one slab per call.
     const apply = ++state.applies;
-    const touched = new Int32Array(ops.length);
-    const hasPdq = new Uint8Array(ops.length);
-    const slab = new Uint8Array(ops.length * 32);
+    const touched = new Int32Array(batch.count);
+    const hasPdq = new Uint8Array(batch.count);
+    const slab = new Uint8Array(batch.count * 32);
     let nTouched = 0;
-    const note = (h: number, pdq: string | undefined): void => {
+    const note = (h: number, pdqAt: number): void => {
       if (h >= state.touchedIn.length) {
         const size = Math.max(1024, h + 1, state.touchedIn.length * 2);
         const inCall = new Uint32Array(size);
@@ -450,53 +494,60 @@ export class HashList {
         state.touchedAt[h] = pos;
         touched[pos] = h;
       }
-      if (pdq === undefined) hasPdq[pos] = 0;
+      if (pdqAt < 0) hasPdq[pos] = 0;
       else {
-        decodeHexInto('pdq', pdq, slab, pos * 32);
+        slab.set(fingerprints.subarray(pdqAt, pdqAt + 32), pos * 32);
         hasPdq[pos] = 1;
       }
     };
     const scratch = this.#scratch;
     const table = state.entries;
-    for (const op of ops) {
-      const handle = table.find(op.source, op.key);
-      if (op.entry === null) {
+    for (let i = 0; i < batch.count; i++) {
+      if (include !== undefined && include[i] === 0) continue;
+      const source = sources[sourceOf[i]!]!;
+      const key = keys[i]!;
+      const f = flags[i]!;
+      const handle = table.find(source, key);
+      if (f & ROW_DELETE) {
         if (handle < 0) continue;
         this.#dropSlot(state, handle);
         table.remove(handle);
-        note(handle, undefined);
+        note(handle, -1);
         freed.push(handle);
         counts.deleted++;
         continue;
       }
-      const entry = op.entry;
-      const json = op.json!;
+      const start = textStart(batch, i);
+      const end = textEnds[i]!;
       let h = handle;
       if (h < 0) {
         h = state.free.pop() ?? state.handleEnd++;
-        table.insert(h, op.source, op.key, json);
+        table.insertBytes(h, source, key, text, start, end);
         counts.added++;
       } else {
         this.#dropSlot(state, h);
-        table.replace(h, json);
+        table.replaceBytes(h, text, start, end);
         counts.updated++;
       }
-      setKind(state, h, KIND_CODE[entry.kind]);
-      if (hasVpdq(entry)) {
-        // Parsed again from the JSON, so the list never shares an object with the caller.
-        state.vpdq.set(h, deepFreeze(JSON.parse(json) as ListEntry));
+      const kind: EntryKind = f & ROW_VIDEO ? 'video' : 'image';
+      setKind(state, h, KIND_CODE[kind]);
+      if (f & ROW_VPDQ) {
+        // Parsed from the JSON, so the list never shares an object with the caller.
+        const entry = deepFreeze(JSON.parse(Buffer.from(text.buffer, text.byteOffset + start, end - start).toString('utf8')) as ListEntry);
+        state.vpdq.set(h, entry);
         state.vpdqBytes += vpdqBytes(entry);
       }
-      let kinds = state.bySource.get(op.source);
-      if (!kinds) state.bySource.set(op.source, (kinds = { image: 0, video: 0 }));
-      kinds[entry.kind]++;
-      const fp = entry.fingerprints;
-      note(h, fp.pdq);
-      for (const kind of DIGEST_KINDS) {
-        const hex = fp[kind];
-        if (hex === undefined) continue;
-        decodeHexInto(kind, hex, scratch[kind], 0);
-        state.digests[kind].add(h, scratch[kind]);
+      let kinds = state.bySource.get(source);
+      if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
+      kinds[kind]++;
+      const at = i * FINGERPRINT_ROW_BYTES;
+      note(h, f & ROW_PDQ ? at + FINGERPRINT_AT.pdq : -1);
+      for (const [digest, bit] of DIGEST_BITS) {
+        if ((f & bit) === 0) continue;
+        const out = scratch[digest];
+        const from = at + FINGERPRINT_AT[digest];
+        for (let b = 0; b < out.length; b++) out[b] = fingerprints[from + b]!;
+        state.digests[digest].add(h, out);
       }
     }
     const remove: number[] = [];
@@ -566,25 +617,16 @@ const HEX_DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
 
-/**
- * Validates one update into an op (throws before anything is applied). `json` is the entry's JSON when the caller
- * already has it (a store commit made it); otherwise it is made here.
- */
-function toOp(source: string, update: ListUpdate | SourcedStoreChange, i: number, json?: string): Op {
+/** Checks the shape of one update (its fingerprints are checked when it is packed). */
+function checkUpdate(update: ListUpdate | SourcedStoreChange, i: number): ListUpdate {
   if (typeof update !== 'object' || update === null || typeof update.key !== 'string') {
     throw new TypeError(`Expected \`updates[${i}]\` to be { key, entry }, got ${update === null ? 'null' : typeof update}`);
   }
   if (!isWellFormedText(update.key)) throw new TypeError(`Expected \`updates[${i}].key\` to be well-formed Unicode (no lone surrogates)`);
   const entry = update.entry;
-  if (entry === null) return { source, key: update.key, entry: null, json: undefined };
+  if (entry === null) return { key: update.key, entry: null };
   if (typeof entry !== 'object' || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object' || entry.fingerprints === null) {
     throw new TypeError(`Expected \`updates[${i}].entry\` to be a ListEntry with kind and fingerprints, or null`);
   }
-  const fp = entry.fingerprints;
-  // Validate now (nothing is applied yet); #applyOps decodes into scratch buffers without allocating.
-  for (const kind of HEX_KINDS) {
-    const hex = fp[kind];
-    if (hex !== undefined && !isHexOfLength(hex, HASH_BYTES[kind])) parseHex(kind, hex);
-  }
-  return { source, key: update.key, entry, json: json ?? JSON.stringify(entry) };
+  return { key: update.key, entry };
 }

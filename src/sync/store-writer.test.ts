@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, SyncError } from '../errors.js';
 import { acquireSyncLock } from './lock.js';
-import { type ListStore, openListStore, type StoreRows, type StoreRowsResult } from './store.js';
+import { type ListStore, openListStore, type StoreRows, type StoreRowsResult, toStoreRows } from './store.js';
 import { Worker } from 'node:worker_threads';
 import { inlineStoreWriter, startStoreWriterThread, type StoreWriter, ThreadWriter } from './store-writer.js';
 import type { ListEntry } from './types.js';
@@ -40,14 +40,8 @@ function entryJson(id: string, variant: number): string {
 }
 
 function rows(ops: Array<{ key: string; variant: number | null }>, checkpoint: unknown, extra: Partial<StoreRows> = {}): StoreRows {
-  return {
-    sourceId: 's',
-    keys: ops.map((o) => o.key),
-    kinds: ops.map((o) => (o.variant === null ? null : o.variant % 3 === 0 ? 'video' : 'image')),
-    jsons: ops.map((o) => (o.variant === null ? null : entryJson(o.key, o.variant))),
-    checkpointJson: JSON.stringify(checkpoint),
-    ...extra,
-  };
+  const updates = ops.map((o) => ({ key: o.key, entry: o.variant === null ? null : (JSON.parse(entryJson(o.key, o.variant)) as ListEntry) }));
+  return { ...toStoreRows({ sourceId: 's', updates, checkpoint }, JSON.stringify(checkpoint)), ...extra };
 }
 
 function contents(store: ListStore): Map<string, ListEntry> {

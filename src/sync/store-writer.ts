@@ -7,14 +7,11 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.js';
 import type { ListStore, StoreRows, StoreRowsResult } from './store.js';
 import { deserializeWriterError, type WriterRequest, type WriterResponse, type WriterStart } from './store-writer-protocol.js';
+import { spawnSiblingWorker } from './worker-script.js';
 
 /** Runs store commits. */
 export interface StoreWriter {
@@ -47,30 +44,6 @@ const START_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 30_000;
 
 /**
- * Starts the writer thread's script, which sits beside this module: `store-worker.js` (or `.cjs`) in the built
- * package. Run from source (`.ts` under tsx or vitest), the thread loads it through tsx, which a worker's
- * `--import` flag does not do on Node 20. Undefined when the script is not there (the package was bundled).
- */
-function spawnWriter(start: WriterStart): Worker | undefined {
-  const here = import.meta.url;
-  const ext = /\.([cm]?[jt]s)$/.exec(new URL(here).pathname)?.[1] ?? 'js';
-  const script = new URL(`./store-worker.${ext}`, here);
-  if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
-  if (!ext.endsWith('ts')) return new Worker(script, { workerData: start, stdout: true });
-  const boot = `const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.script, workerData.script));`;
-  const tsx = tsxEsmApi(here);
-  return new Worker(boot, { eval: true, workerData: { ...start, tsx, script: script.href }, stdout: true });
-}
-
-/** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through tsx's own export map. */
-function tsxEsmApi(from: string): string {
-  const manifest = createRequire(from).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
-  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api']!.import.default)).href;
-}
-
-/**
  * Starts a writer thread with its own connection to `store`'s file (opened with the same busy timeout and
  * `synchronous` mode). Resolves to undefined when no thread can be had (an in-memory or read-only store, the
  * worker script missing because the package was bundled, the thread failing to open the store): the caller
@@ -80,7 +53,7 @@ export async function startStoreWriterThread(store: ListStore): Promise<StoreWri
   if (store.readonly || store.path === '' || store.path === ':memory:' || store.path.startsWith('file:')) return undefined;
   let worker: Worker | undefined;
   try {
-    worker = spawnWriter({ path: store.path, ...store.connectionSettings });
+    worker = spawnSiblingWorker('store-worker', { path: store.path, ...store.connectionSettings } satisfies WriterStart);
   } catch {
     return undefined;
   }

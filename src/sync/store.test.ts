@@ -199,13 +199,24 @@ describe('ListStore.commit', () => {
   it('rolls a batch back entirely when a write fails half-way', () => {
     const s = storeAt();
     s.commit({ sourceId: 'a', updates: [{ key: 'k1', entry: entry('a', '1') }], checkpoint: 1 });
-    const bad = { ...entry('a', '3'), kind: 'audio' } as unknown as ListEntry; // violates the kind CHECK constraint
+    // A real SQLite failure on the second row: a trigger added from another connection aborts its insert.
+    const raw = new Database(s.path);
+    raw.exec(`CREATE TRIGGER fail_k3 BEFORE INSERT ON entries WHEN NEW.key = 'k3' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    raw.close();
     const code = codeOf(() =>
-      s.commit({ sourceId: 'a', updates: [{ key: 'k2', entry: entry('a', '2') }, { key: 'k3', entry: bad }], checkpoint: 2 }),
+      s.commit({ sourceId: 'a', updates: [{ key: 'k2', entry: entry('a', '2') }, { key: 'k3', entry: entry('a', '3') }], checkpoint: 2 }),
     );
     expect(code).toBe('STORE_WRITE_FAILED');
     expect([...contents(s).keys()]).toEqual(['a/k1']);
     expect(s.getCheckpoint('a')?.checkpoint).toBe(1);
+  });
+
+  it('refuses an entry of an unknown kind before writing anything', () => {
+    const s = storeAt();
+    const bad = { ...entry('a', '3'), kind: 'audio' } as unknown as ListEntry;
+    expect(() => s.commit({ sourceId: 'a', updates: [{ key: 'k2', entry: entry('a', '2') }, { key: 'k3', entry: bad }], checkpoint: 2 })).toThrow(TypeError);
+    expect(contents(s).size).toBe(0);
+    expect(s.version).toBe(0);
   });
 
   it('replaceAll deletes exactly the keys of that source not mentioned since the snapshot began', () => {

@@ -16,6 +16,7 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { StoreError, SyncError } from '../errors.js';
 import { isHexOfLength } from '../hash/hex.js';
+import { type ChangeBatch, ChangeBatchBuilder, ROW_DELETE, rowKind, textStart } from '../list/change-batch.js';
 import { STORE_APPLICATION_ID, STORE_MIGRATIONS, type StoreMigration } from './store-schema.js';
 import type { EntryKind, ListEntry, ListUpdate } from './types.js';
 
@@ -110,16 +111,18 @@ const ROW_UPDATED = 2;
 const ROW_DELETED = 3;
 
 /**
- * One commit with its entries serialised: `keys[i]` with `jsons[i]` (the entry's JSON, or null for a delete) and
- * `kinds[i]`. What crosses to the store writer thread.
+ * One commit with its entries serialised: `keys[i]` with `flags[i]` (`ROW_DELETE`, `ROW_VIDEO`) and the entry's
+ * JSON as UTF-8 in `text` (see {@link ChangeBatch}). What crosses to the store writer thread: a few buffers, not
+ * thousands of strings.
  *
  * @internal
  */
 export interface StoreRows {
   sourceId: string;
-  keys: string[];
-  kinds: Array<EntryKind | null>;
-  jsons: Array<string | null>;
+  keys: readonly string[];
+  flags: Uint8Array;
+  text: Uint8Array;
+  textEnds: Uint32Array;
   checkpointJson: string;
   expectedCheckpoint?: string | null;
   replaceAllAfterSeq?: number;
@@ -140,21 +143,19 @@ export interface StoreRowsResult extends Omit<StoreCommitResult, 'changes'> {
 
 /** Serialises a commit's updates into rows (each entry's JSON is made here, once). @internal */
 export function toStoreRows(input: StoreCommit, checkpointJson: string): StoreRows {
-  const n = input.updates.length;
-  const keys = new Array<string>(n);
-  const kinds = new Array<EntryKind | null>(n);
-  const jsons = new Array<string | null>(n);
-  for (let i = 0; i < n; i++) {
-    const { key, entry } = input.updates[i]!;
-    keys[i] = key;
-    kinds[i] = entry === null ? null : entry.kind;
-    jsons[i] = entry === null ? null : JSON.stringify(entry);
-  }
+  const builder = new ChangeBatchBuilder({ fingerprints: false });
+  for (const { key, entry } of input.updates) builder.add(input.sourceId, key, entry);
+  return rowsOf(builder.build(), input, checkpointJson);
+}
+
+/** The rows of a packed batch of one source's changes, with the commit's other fields. @internal */
+export function rowsOf(batch: ChangeBatch, input: Omit<StoreCommit, 'updates' | 'checkpoint'>, checkpointJson: string): StoreRows {
   return {
     sourceId: input.sourceId,
-    keys,
-    kinds,
-    jsons,
+    keys: batch.keys,
+    flags: batch.flags,
+    text: batch.text,
+    textEnds: batch.textEnds,
     checkpointJson,
     ...(input.expectedCheckpoint !== undefined ? { expectedCheckpoint: input.expectedCheckpoint } : {}),
     ...(input.replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq: input.replaceAllAfterSeq } : {}),
@@ -162,16 +163,27 @@ export function toStoreRows(input: StoreCommit, checkpointJson: string): StoreRo
   };
 }
 
+/** Row `i`'s JSON, or null for a delete. */
+function rowJson(rows: StoreRows, text: Buffer, i: number): string | null {
+  return rows.flags[i]! & ROW_DELETE ? null : text.toString('utf8', textStart(rows, i), rows.textEnds[i]!);
+}
+
+/** `rows.text` as a Buffer (after a structured clone it is a plain Uint8Array). */
+function textOf(rows: StoreRows): Buffer {
+  return Buffer.from(rows.text.buffer, rows.text.byteOffset, rows.text.byteLength);
+}
+
 /** The effective changes of a rows commit, in order, as an in-memory list applies them. @internal */
 export function toCommitResult(rows: StoreRows, updates: readonly ListUpdate[], done: StoreRowsResult): StoreCommitResult {
   const changes: StoreChange[] = [];
   const { outcomes } = done;
+  const text = textOf(rows);
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i]!;
     if (outcome === ROW_NO_CHANGE) continue;
     const key = rows.keys[i]!;
     if (outcome === ROW_DELETED) changes.push({ key, entry: null });
-    else changes.push({ key, entry: updates[i]!.entry, json: rows.jsons[i]! });
+    else changes.push({ key, entry: updates[i]!.entry, json: rowJson(rows, text, i)! });
   }
   for (const key of done.gone) changes.push({ key, entry: null });
   const { version, previousVersion, commitSeq, added, updated, unchanged, deleted } = done;
@@ -468,7 +480,8 @@ export class ListStore {
    */
   commitRows(input: StoreRows): StoreRowsResult {
     const db = this.#writable('commit to');
-    const { sourceId, keys, kinds, jsons } = input;
+    const { sourceId, keys } = input;
+    const text = textOf(input);
     const select = this.#stmt('SELECT id, entry FROM entries WHERE source = ? AND key = ?');
     // Insert first: for a new key (the bulk of a first sync) that is one B-tree probe instead of a lookup + insert.
     const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING');
@@ -503,9 +516,10 @@ export class ListStore {
       const { outcomes } = result;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
-        const json = jsons[i]!;
+        const json = rowJson(input, text, i);
+        const kind = rowKind(input.flags, i);
         if (json !== null) {
-          if (insert.run(sourceId, key, kinds[i], json, version, seq).changes === 1) {
+          if (insert.run(sourceId, key, kind, json, version, seq).changes === 1) {
             result.added++;
             outcomes[i] = ROW_ADDED;
             continue;
@@ -528,7 +542,7 @@ export class ListStore {
           result.unchanged++;
           continue;
         }
-        update.run(kinds[i], json, version, seq, row.id);
+        update.run(kind, json, version, seq, row.id);
         if (row.entry === null) {
           result.added++;
           outcomes[i] = ROW_ADDED;

@@ -17,14 +17,15 @@
  */
 import { SyncError } from '../errors.js';
 import type { HashList } from '../list/hash-list.js';
+import { type ChangeBatch, ChangeBatchBuilder } from '../list/change-batch.js';
 import { prepareUpdates } from './apply.js';
 import { acquireSyncLock, type SyncLock, type SyncLockOptions } from './lock.js';
-import { type ListStore, type StoreCommitResult, toCommitResult, toStoreRows } from './store.js';
+import { type ListStore, rowsOf, type StoreRowsResult } from './store.js';
 import { isStoreWriterMode, type StoreWriterMode, SyncWriters } from './store-writer.js';
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
-import type { DeltaPage, HashListSource, ListUpdate } from './types.js';
+import type { DeltaPage, HashListSource } from './types.js';
 
 /** Options of {@link sync}. */
 export interface SyncOptions {
@@ -263,7 +264,8 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   let committed: unknown = null;
   /** The checkpoint JSON the next commit expects to find: the last one sent (a failed commit ends the sync). */
   let expectedJson: string | null = null;
-  let buffer: ListUpdate[] = [];
+  // Pages are packed as they arrive, so their entry objects die young (see ChangeBatch).
+  const buffer = new ChangeBatchBuilder({ fingerprints: list !== undefined });
   let bufferedPages = 0;
   let bufferedSkipped = 0;
   let bufferedSince = 0;
@@ -274,7 +276,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   /** The commit in flight (at most one): resolves to undefined, or to its error, once its result is applied. */
   let inflight: Promise<unknown> | undefined;
 
-  const applied = (result: StoreCommitResult, pages: number, skipped: number, checkpoint: unknown, threaded: boolean): void => {
+  const applied = (batch: ChangeBatch, result: StoreRowsResult, pages: number, skipped: number, checkpoint: unknown, threaded: boolean): void => {
     committed = checkpoint;
     report.pages += pages;
     report.added += result.added;
@@ -283,7 +285,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     report.deleted += result.deleted;
     if (list) {
       try {
-        list.applyCommit(source.id, result, store);
+        list.applyCommittedBatch(source.id, batch, result, store);
       } catch {
         list.reload(store); // the store is the truth; rebuild from it rather than drift
       }
@@ -316,19 +318,17 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   const flush = async (replaceAllAfterSeq?: number): Promise<void> => {
     await settle();
     if (bufferedPages === 0) return;
-    const updates = buffer;
+    const batch = buffer.build();
     const pages = bufferedPages;
     const skipped = bufferedSkipped;
     const checkpoint = pendingCheckpoint;
-    buffer = [];
     bufferedPages = 0;
     bufferedSkipped = 0;
     const checkpointJson = JSON.stringify(checkpoint);
-    const rows = toStoreRows(
+    const rows = rowsOf(
+      batch,
       {
         sourceId: source.id,
-        updates,
-        checkpoint,
         expectedCheckpoint: expectedJson,
         ...(lock ? { lockToken: lock.token } : {}),
         ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
@@ -336,10 +336,10 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       checkpointJson,
     );
     expectedJson = checkpointJson;
-    const writer = await writers.next(updates.length);
+    const writer = await writers.next(batch.count);
     inflight = writer.commit(rows).then(
       (done) => {
-        applied(toCommitResult(rows, updates, done), pages, skipped, checkpoint, writer.threaded);
+        applied(batch, done, pages, skipped, checkpoint, writer.threaded);
         return undefined;
       },
       (err: unknown) => {
@@ -399,15 +399,22 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       lastCheckpoint = page.checkpoint;
       hasLast = true;
       const prepared = prepareUpdates(source.id, page.updates);
+      const skipped = (page.skipped?.length ?? 0) + prepared.skipped.length;
       tally.add(page.skipped ?? []);
       tally.add(prepared.skipped);
       if (bufferedPages === 0) bufferedSince = performance.now();
-      for (const u of prepared.updates) buffer.push(u);
+      const mark = buffer.count;
+      try {
+        for (const u of prepared.updates) buffer.add(source.id, u.key, u.entry);
+      } catch (err) {
+        buffer.truncate(mark); // a page goes in whole or not at all
+        throw err;
+      }
       bufferedPages++;
-      bufferedSkipped += (page.skipped?.length ?? 0) + prepared.skipped.length;
+      bufferedSkipped += skipped;
       pendingCheckpoint = page.checkpoint;
       if (page.replaceAll === true) await flush(startSeq);
-      else if (buffer.length >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
+      else if (buffer.count >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
     }
     await flush();
     await settle();

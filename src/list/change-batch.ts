@@ -1,0 +1,236 @@
+/**
+ * A batch of keyed list changes in packed form: each entry's JSON as UTF-8 bytes in one buffer, its fingerprints
+ * decoded into one byte slab, its kind and what it carries as flag bits, and only its key as a string.
+ *
+ * Why: a sync holds a batch from the page that started it until the store has committed it and the in-memory list
+ * has applied it. Held as entry objects, every entry of a million survived several young-generation collections
+ * and was promoted, traced and swept again (docs/performance.md). Packed as soon as a page is prepared, the
+ * objects die young; the same bytes then go to the store's writer (one copy of a buffer instead of a structured
+ * clone of thousands of strings) and into the list's {@link EntryTable} (a byte copy, no second encode).
+ *
+ * @internal
+ * @module
+ */
+import { HASH_BYTES, parseHex } from '../hash/hex.js';
+import type { EntryKind, ListEntry } from '../sync/types.js';
+
+/** Row flags. */
+export const ROW_DELETE = 1;
+export const ROW_VIDEO = 2;
+export const ROW_PDQ = 4;
+export const ROW_MD5 = 8;
+export const ROW_SHA1 = 16;
+export const ROW_SHA256 = 32;
+export const ROW_VPDQ = 64;
+
+/** Bytes per row in the fingerprint slab, and where each fingerprint starts in a row. */
+export const FINGERPRINT_ROW_BYTES = 100;
+export const FINGERPRINT_AT = { pdq: 0, md5: 32, sha1: 48, sha256: 68 } as const;
+
+const PACKED_KINDS = [
+  ['pdq', ROW_PDQ],
+  ['md5', ROW_MD5],
+  ['sha1', ROW_SHA1],
+  ['sha256', ROW_SHA256],
+] as const;
+
+/** Packed changes, in order (last write wins within a batch too). */
+export interface ChangeBatch {
+  readonly count: number;
+  /** Distinct source ids; {@link sourceOf} indexes into it. */
+  readonly sources: readonly string[];
+  readonly sourceOf: Uint32Array;
+  readonly keys: readonly string[];
+  /** `ROW_*` bits per row (the fingerprint bits and `ROW_VPDQ` only when built with fingerprints). */
+  readonly flags: Uint8Array;
+  /** Row i's JSON is `text[textEnds[i - 1] ?? 0 .. textEnds[i]]` (empty for a delete). */
+  readonly text: Uint8Array;
+  readonly textEnds: Uint32Array;
+  /** {@link FINGERPRINT_ROW_BYTES} per row, empty when built without fingerprints. */
+  readonly fingerprints: Uint8Array;
+}
+
+/** Start offset of row `i`'s JSON in {@link ChangeBatch.text}. */
+export function textStart(batch: Pick<ChangeBatch, 'textEnds'>, i: number): number {
+  return i === 0 ? 0 : batch.textEnds[i - 1]!;
+}
+
+/** Row `i`'s kind, or null for a delete. */
+export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
+  const f = flags[i]!;
+  return f & ROW_DELETE ? null : f & ROW_VIDEO ? 'video' : 'image';
+}
+
+/** Collects changes into a {@link ChangeBatch}. */
+export class ChangeBatchBuilder {
+  readonly #withFingerprints: boolean;
+  #sources: string[] = [];
+  #sourceIndex = new Map<string, number>();
+  #sourceOf = new Uint32Array(1024);
+  #keys: string[] = [];
+  #flags = new Uint8Array(1024);
+  #textEnds = new Uint32Array(1024);
+  #text = Buffer.allocUnsafeSlow(1 << 16);
+  #textUsed = 0;
+  #fingerprints: Uint8Array;
+  #count = 0;
+
+  /** @param options.fingerprints - false: skip decoding fingerprints (nobody will index this batch). */
+  constructor(options: { fingerprints?: boolean } = {}) {
+    this.#withFingerprints = options.fingerprints !== false;
+    this.#fingerprints = new Uint8Array(this.#withFingerprints ? 1024 * FINGERPRINT_ROW_BYTES : 0);
+  }
+
+  /** Rows added since the last {@link build}. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Adds one change. `entry` must have a kind and fingerprints (the caller validated it); its hex fingerprints are
+   * checked here again, before anything is applied. `json` is the entry's JSON when the caller has it already.
+   *
+   * @throws {TypeError} for a kind other than image or video; {@link HashFormatError} for a fingerprint that is not
+   * hex of its length.
+   */
+  add(source: string, key: string, entry: ListEntry | null, json?: string): void {
+    const i = this.#count;
+    if (i === this.#flags.length) this.#grow();
+    let s = this.#sourceIndex.get(source);
+    if (s === undefined) {
+      s = this.#sources.length;
+      this.#sources.push(source);
+      this.#sourceIndex.set(source, s);
+    }
+    let flags = 0;
+    if (entry === null) flags = ROW_DELETE;
+    else {
+      if (entry.kind === 'video') flags |= ROW_VIDEO;
+      else if (entry.kind !== 'image') throw new TypeError(`Expected the entry of ${JSON.stringify(key)} to be of kind "image" or "video", got ${JSON.stringify(entry.kind)}`);
+      if (this.#withFingerprints) {
+        const fp = entry.fingerprints;
+        const at = i * FINGERPRINT_ROW_BYTES;
+        for (const [kind, bit] of PACKED_KINDS) {
+          const hex = fp[kind];
+          if (hex === undefined) continue;
+          decodeHex(kind, hex, this.#fingerprints, at + FINGERPRINT_AT[kind]);
+          flags |= bit;
+        }
+        if ((fp.vpdq?.length ?? 0) > 0) flags |= ROW_VPDQ;
+      }
+      this.#writeText(json ?? JSON.stringify(entry));
+    }
+    this.#sourceOf[i] = s;
+    this.#keys.push(key);
+    this.#flags[i] = flags;
+    this.#textEnds[i] = this.#textUsed;
+    this.#count = i + 1;
+  }
+
+  /**
+   * Appends every row of `batch` (a page packed elsewhere, e.g. on a source thread). Its fingerprints must have been
+   * packed when this builder packs them.
+   */
+  append(batch: ChangeBatch): void {
+    const n = batch.count;
+    if (this.#withFingerprints && batch.fingerprints.length !== n * FINGERPRINT_ROW_BYTES) {
+      throw new TypeError('Expected a batch packed with fingerprints');
+    }
+    while (this.#count + n > this.#flags.length) this.#grow();
+    const local = batch.sources.map((source) => {
+      let s = this.#sourceIndex.get(source);
+      if (s === undefined) {
+        s = this.#sources.length;
+        this.#sources.push(source);
+        this.#sourceIndex.set(source, s);
+      }
+      return s;
+    });
+    const textBytes = n === 0 ? 0 : batch.textEnds[n - 1]!;
+    if (this.#textUsed + textBytes > this.#text.length) this.#growText(this.#textUsed + textBytes);
+    this.#text.set(batch.text.subarray(0, textBytes), this.#textUsed);
+    const at = this.#count;
+    for (let i = 0; i < n; i++) {
+      this.#sourceOf[at + i] = local[batch.sourceOf[i]!]!;
+      this.#keys.push(batch.keys[i]!);
+      this.#textEnds[at + i] = this.#textUsed + batch.textEnds[i]!;
+    }
+    this.#flags.set(batch.flags.subarray(0, n), at);
+    if (this.#withFingerprints) this.#fingerprints.set(batch.fingerprints.subarray(0, n * FINGERPRINT_ROW_BYTES), at * FINGERPRINT_ROW_BYTES);
+    this.#textUsed += textBytes;
+    this.#count = at + n;
+  }
+
+  /** Drops the rows added after the first `count` (a page that could not be added whole). */
+  truncate(count: number): void {
+    if (count >= this.#count) return;
+    this.#count = count;
+    this.#keys.length = count;
+    this.#textUsed = count === 0 ? 0 : this.#textEnds[count - 1]!;
+  }
+
+  /** The rows added so far, as a batch of their own; the builder starts empty again. */
+  build(): ChangeBatch {
+    const n = this.#count;
+    const batch: ChangeBatch = {
+      count: n,
+      sources: this.#sources,
+      sourceOf: this.#sourceOf.slice(0, n),
+      keys: this.#keys,
+      flags: this.#flags.slice(0, n),
+      text: new Uint8Array(this.#text.subarray(0, this.#textUsed)),
+      textEnds: this.#textEnds.slice(0, n),
+      // Every buffer is the batch's own (never shared), so a batch can be transferred to another thread.
+      fingerprints: this.#withFingerprints ? this.#fingerprints.slice(0, n * FINGERPRINT_ROW_BYTES) : new Uint8Array(0),
+    };
+    this.#sources = [];
+    this.#sourceIndex = new Map();
+    this.#keys = [];
+    this.#textUsed = 0;
+    this.#count = 0;
+    return batch;
+  }
+
+  #writeText(json: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const worst = this.#textUsed + 3 * json.length;
+    if (worst > this.#text.length) this.#growText(worst);
+    this.#textUsed += this.#text.write(json, this.#textUsed, 'utf8');
+  }
+
+  #growText(bytes: number): void {
+    const grown = Buffer.allocUnsafeSlow(Math.max(bytes, this.#text.length * 2));
+    this.#text.copy(grown, 0, 0, this.#textUsed);
+    this.#text = grown;
+  }
+
+  #grow(): void {
+    const cap = this.#flags.length * 2;
+    const grow = <T extends Uint8Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
+    this.#sourceOf = grow(this.#sourceOf, new Uint32Array(cap));
+    this.#flags = grow(this.#flags, new Uint8Array(cap));
+    this.#textEnds = grow(this.#textEnds, new Uint32Array(cap));
+    if (this.#withFingerprints) this.#fingerprints = grow(this.#fingerprints, new Uint8Array(cap * FINGERPRINT_ROW_BYTES));
+  }
+}
+
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
+
+/** Decodes hex of `kind` into `out` at `offset`; throws the standard `HashFormatError` when it is not. */
+function decodeHex(kind: keyof typeof HASH_BYTES, hex: unknown, out: Uint8Array, offset: number): void {
+  if (typeof hex !== 'string' || hex.length !== HASH_BYTES[kind] * 2) {
+    parseHex(kind, hex); // throws
+    return;
+  }
+  for (let i = 0; i < hex.length; i += 2) {
+    const hi = HEX_DIGIT[hex.charCodeAt(i)] ?? -1;
+    const lo = HEX_DIGIT[hex.charCodeAt(i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) {
+      parseHex(kind, hex); // throws
+      return;
+    }
+    out[offset + (i >> 1)] = (hi << 4) | lo;
+  }
+}
