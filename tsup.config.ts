@@ -2,8 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    // store-worker: the store writer thread's script, loaded by file name beside the bundle (src/sync/store-writer.ts).
-    entry: { index: 'src/index.ts', 'store-worker': 'src/sync/store-worker.ts' },
+    // store-worker and source-worker: thread scripts, loaded by file name beside the bundle (src/sync/worker-script.ts).
+    entry: { index: 'src/index.ts', 'store-worker': 'src/sync/store-worker.ts', 'source-worker': 'src/sync/source-worker.ts' },
     format: ['esm', 'cjs'],
     dts: { entry: { index: 'src/index.ts' } },
     sourcemap: true,

@@ -24,6 +24,8 @@ import { type ListStore, rowsOf, type StoreRowsResult } from './store.js';
 import { isStoreWriterMode, type StoreWriterMode, SyncWriters } from './store-writer.js';
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
+import { sourceSpecOf } from './source-spec.js';
+import { fetchOnThread, packedPageOf } from './source-thread.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
 import type { DeltaPage, HashListSource } from './types.js';
 
@@ -70,6 +72,16 @@ export interface SyncOptions {
    * @default 'auto'
    */
   storeWriter?: StoreWriterMode;
+  /**
+   * Run the built-in sources (made by `createNcmecSource`) on a thread of their own: HTTP, parsing and validating
+   * each page happen there, and this thread only stores the pages and keeps `list` in step (about half the CPU
+   * time it spends otherwise on a large sync, so matching on this thread waits less). With two cores the sync as
+   * a whole is no faster (the cores are already busy; docs/performance.md); with more, it can be. A source made
+   * with a `dispatcher` or a custom `now` clock cannot move and runs here. Falls back to this thread when no
+   * thread can be had (a bundle without the worker script).
+   * @default false
+   */
+  sourceThread?: boolean;
 }
 
 interface ResolvedOptions {
@@ -83,6 +95,7 @@ interface ResolvedOptions {
   stallTimeoutMs: number;
   tombstoneRetentionMs: number | false;
   storeWriter: StoreWriterMode;
+  sourceThread: boolean;
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -127,6 +140,8 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
   if (!isStoreWriterMode(storeWriter)) {
     throw new TypeError(`Expected \`storeWriter\` to be "auto", "thread" or "inline", got ${JSON.stringify(storeWriter)}`);
   }
+  const sourceThread = options.sourceThread ?? false;
+  if (typeof sourceThread !== 'boolean') throw new TypeError(`Expected \`sourceThread\` to be a boolean, got ${typeof sourceThread}`);
   return {
     store,
     sources,
@@ -138,6 +153,7 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
     stallTimeoutMs: checkInt('stallTimeoutMs', options.stallTimeoutMs, 100, 86_400_000, 300_000),
     tombstoneRetentionMs: retention === false ? false : checkInt('tombstoneRetentionMs', retention, 0, 10 * 366 * 86_400_000, 30 * 86_400_000),
     storeWriter,
+    sourceThread,
   };
 }
 
@@ -359,7 +375,10 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       hasLast = true;
     }
     const startSeq = store.commitSeq;
-    iterator = source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
+    const spec = o.sourceThread ? sourceSpecOf(source) : undefined;
+    iterator =
+      (spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined })) ??
+      source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
     const it = iterator;
     const pull = () => {
       const p = it.next();
@@ -398,14 +417,17 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       }
       lastCheckpoint = page.checkpoint;
       hasLast = true;
-      const prepared = prepareUpdates(source.id, page.updates);
-      const skipped = (page.skipped?.length ?? 0) + prepared.skipped.length;
+      // A page from a source thread arrives prepared and packed; any other is prepared here.
+      const packed = packedPageOf(page);
+      const prepared = packed ? undefined : prepareUpdates(source.id, page.updates);
+      const skipped = (page.skipped?.length ?? 0) + (prepared?.skipped.length ?? 0);
       tally.add(page.skipped ?? []);
-      tally.add(prepared.skipped);
+      if (prepared) tally.add(prepared.skipped);
       if (bufferedPages === 0) bufferedSince = performance.now();
       const mark = buffer.count;
       try {
-        for (const u of prepared.updates) buffer.add(source.id, u.key, u.entry);
+        if (packed) buffer.append(packed.batch);
+        else for (const u of prepared!.updates) buffer.add(source.id, u.key, u.entry);
       } catch (err) {
         buffer.truncate(mark); // a page goes in whole or not at all
         throw err;

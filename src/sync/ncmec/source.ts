@@ -24,6 +24,7 @@ import { checkInteger, checkSourceId, showValue } from '../check-options.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
 import { readAhead } from '../read-ahead.js';
+import { type SourceSpec, withSourceSpec } from '../source-spec.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
 import { createNcmecApi, type NcmecFeedbackInput, type NcmecFeedbackReason, type NcmecStatus } from './api.js';
 import { compareNcmecCheckpoints, isoToSec, type NcmecCheckpoint, parseNcmecCheckpoint, secToIso } from './checkpoint.js';
@@ -260,13 +261,35 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
     }
   }
 
-  return {
-    name: 'ncmec',
-    id,
-    fetch,
-    compareCheckpoints: compareNcmecCheckpoints,
-    getStatus: (opts = {}) => api.getStatus(opts.signal),
-    getFeedbackReasons: (type, opts = {}) => api.getFeedbackReasons(type, opts.signal),
-    submitFeedback: (input) => api.submitFeedback(input),
-  };
+  // What a source thread needs to make the same source (resolved values only; a dispatcher or clock cannot move).
+  const spec: SourceSpec | undefined =
+    options.dispatcher === undefined && options.now === undefined
+      ? {
+          factory: 'ncmec',
+          options: {
+            ...pickHttpOptions(options),
+            baseUrl: baseUrl.href,
+            username,
+            password,
+            id,
+            since: secToIso(sinceSec),
+            endLagMs,
+            maxWindowEntries,
+            maxWindowSec,
+            pagingTtlMs,
+          } satisfies NcmecSourceOptions,
+        }
+      : undefined;
+  return withSourceSpec(
+    {
+      name: 'ncmec',
+      id,
+      fetch,
+      compareCheckpoints: compareNcmecCheckpoints,
+      getStatus: (opts = {}) => api.getStatus(opts.signal),
+      getFeedbackReasons: (type, opts = {}) => api.getFeedbackReasons(type, opts.signal),
+      submitFeedback: (input) => api.submitFeedback(input),
+    },
+    spec,
+  );
 }

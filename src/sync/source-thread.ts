@@ -1,0 +1,126 @@
+/**
+ * Running a built-in source on a thread of its own. The source's HTTP requests, XML or JSON parsing, validation
+ * and packing of each page happen there; the syncing thread receives pages already prepared and packed (a few
+ * transferred buffers per page) and only stores them and keeps the in-memory list in step. On two cores this
+ * takes roughly half of a large sync's work off the syncing thread (docs/performance.md).
+ *
+ * The pages are the ones the source would have yielded on the syncing thread, prepared exactly as `sync()`
+ * prepares them; errors keep their class and code. The thread runs at most {@link AHEAD} pages ahead, so memory
+ * stays bounded by page size.
+ *
+ * @internal
+ * @module
+ */
+import { channel } from 'node:diagnostics_channel';
+import type { Worker } from 'node:worker_threads';
+import { SyncError } from '../errors.js';
+import { HTTP_DIAGNOSTICS_CHANNEL } from './http.js';
+import type { SourceSpec } from './source-spec.js';
+import type { PackedPage, SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
+import { deserializeError } from './thread-errors.js';
+import type { DeltaPage } from './types.js';
+import { spawnSiblingWorker } from './worker-script.js';
+
+/** Pages a source thread may have sent ahead of the one being consumed. */
+export const AHEAD = 2;
+
+const PACKED = Symbol('tidscan.packedPage');
+const httpChannel = channel(HTTP_DIAGNOSTICS_CHANNEL);
+
+/** A delta page that arrived prepared and packed from a source thread (its `updates` array is empty). */
+export function packedPageOf(page: DeltaPage): PackedPage | undefined {
+  return (page as unknown as Record<symbol, PackedPage | undefined>)[PACKED];
+}
+
+/**
+ * Starts fetching `spec`'s pages after `checkpoint` on a source thread. Undefined when no thread can be had (the
+ * worker script is missing because the package was bundled): the caller fetches on its own thread.
+ */
+export function fetchOnThread(
+  spec: SourceSpec,
+  checkpoint: unknown,
+  options: { signal?: AbortSignal; fingerprints: boolean },
+): AsyncIterator<DeltaPage> | undefined {
+  let worker: Worker | undefined;
+  try {
+    worker = spawnSiblingWorker('source-worker', { spec, checkpoint, fingerprints: options.fingerprints, ahead: AHEAD } satisfies SourceThreadStart);
+  } catch {
+    return undefined;
+  }
+  return worker ? new ThreadPages(worker, options.signal) : undefined;
+}
+
+type Settled = { ok: true; message: SourceThreadMessage } | { ok: false; error: unknown };
+
+class ThreadPages implements AsyncIterator<DeltaPage> {
+  readonly #worker: Worker;
+  readonly #queue: Settled[] = [];
+  #waiting: ((settled: Settled) => void) | undefined;
+  #finished = false;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.#fail(this.#signal?.reason ?? new SyncError('SYNC_ABORTED', 'The sync was aborted'));
+
+  constructor(worker: Worker, signal: AbortSignal | undefined) {
+    this.#worker = worker;
+    this.#signal = signal;
+    worker.on('message', (message: SourceThreadMessage) => {
+      if (message.type === 'http') {
+        if (httpChannel.hasSubscribers) httpChannel.publish(message.event);
+        return;
+      }
+      this.#push({ ok: true, message });
+    });
+    worker.on('error', (err) => this.#fail(new SyncError('SYNC_SOURCE_READ_FAILED', `The source thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', () => this.#fail(new SyncError('SYNC_SOURCE_READ_FAILED', 'The source thread stopped before the source was done')));
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  async next(): Promise<IteratorResult<DeltaPage>> {
+    const settled = this.#queue.shift() ?? (await new Promise<Settled>((resolve) => (this.#waiting = resolve)));
+    if (!settled.ok) {
+      this.#finish();
+      throw settled.error;
+    }
+    const { message } = settled;
+    if (message.type === 'page') {
+      this.#worker.postMessage({ type: 'more' } satisfies SourceThreadRequest);
+      const { page } = message;
+      const delta: DeltaPage = { updates: [], skipped: page.skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) };
+      Object.defineProperty(delta, PACKED, { value: page });
+      return { done: false, value: delta };
+    }
+    this.#finish();
+    if (message.type === 'error') throw deserializeError(message.error);
+    return { done: true, value: undefined };
+  }
+
+  async return(): Promise<IteratorResult<DeltaPage>> {
+    this.#finish();
+    return { done: true, value: undefined };
+  }
+
+  #push(settled: Settled): void {
+    if (this.#finished) return;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    if (waiting) waiting(settled);
+    else this.#queue.push(settled);
+  }
+
+  /** Ends the iteration with `error` (pages already received are still handed out first). */
+  #fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#push({ ok: false, error });
+    this.#finished = true;
+  }
+
+  /** Stops the thread; nothing more is received. */
+  #finish(): void {
+    this.#finished = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#worker.removeAllListeners('message');
+    this.#worker.postMessage({ type: 'stop' } satisfies SourceThreadRequest);
+    void this.#worker.terminate();
+  }
+}

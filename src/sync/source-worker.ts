@@ -1,0 +1,58 @@
+/**
+ * A source thread's entry point (see source-thread.ts): re-creates a built-in source from its spec, fetches its
+ * pages, prepares and packs each one and sends it, at most `ahead` pages before the syncing thread asks for
+ * more. HTTP diagnostics events are forwarded, so subscribers on the syncing thread still see them.
+ *
+ * @module
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChangeBatchBuilder } from '../list/change-batch.js';
+import { prepareUpdates } from './apply.js';
+import { HTTP_DIAGNOSTICS_CHANNEL } from './http.js';
+import { createNcmecSource } from './ncmec/source.js';
+import type { SourceSpec } from './source-spec.js';
+import type { SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
+import { serializeError } from './thread-errors.js';
+import type { HashListSource } from './types.js';
+
+function createSource(spec: SourceSpec): HashListSource {
+  if (spec.factory === 'ncmec') return createNcmecSource(spec.options as unknown as Parameters<typeof createNcmecSource>[0]);
+  throw new TypeError(`Unknown source factory ${JSON.stringify((spec as { factory: unknown }).factory)}`);
+}
+
+const port = parentPort;
+if (port) {
+  const start = workerData as SourceThreadStart;
+  const post = (message: SourceThreadMessage, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+  const controller = new AbortController();
+  let credits = start.ahead;
+  let wake: (() => void) | undefined;
+  port.on('message', (request: SourceThreadRequest) => {
+    if (request.type === 'more') credits++;
+    else controller.abort();
+    wake?.();
+  });
+  subscribe(HTTP_DIAGNOSTICS_CHANNEL, (event) => post({ type: 'http', event }));
+
+  void (async () => {
+    try {
+      const source = createSource(start.spec);
+      const builder = new ChangeBatchBuilder({ fingerprints: start.fingerprints });
+      for await (const page of source.fetch(start.checkpoint, { signal: controller.signal })) {
+        const prepared = prepareUpdates(source.id, page.updates);
+        for (const u of prepared.updates) builder.add(source.id, u.key, u.entry);
+        const batch = builder.build();
+        while (credits === 0 && !controller.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+        if (controller.signal.aborted) return;
+        credits--;
+        const skipped = [...(page.skipped ?? []), ...prepared.skipped];
+        const transfer = [batch.sourceOf, batch.flags, batch.text, batch.textEnds, batch.fingerprints].map((a) => a.buffer as ArrayBuffer);
+        post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);
+      }
+      post({ type: 'done' });
+    } catch (err) {
+      if (!controller.signal.aborted) post({ type: 'error', error: serializeError(err) });
+    }
+  })();
+}

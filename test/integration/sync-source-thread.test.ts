@@ -1,0 +1,139 @@
+/**
+ * `sync({ sourceThread: true })`: the NCMEC source runs on a thread of its own (a real worker, real HTTP to the
+ * loopback mock) and the result must be exactly what the same sync gives on the syncing thread: store, list,
+ * report; errors with their class and code; abort; HTTP diagnostics forwarded.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HashList } from '../../src/list/hash-list.js';
+import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
+import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
+import { type ListStore, openListStore } from '../../src/sync/store.js';
+import { sync } from '../../src/sync/syncer.js';
+import type { SyncReport } from '../../src/sync/syncer-report.js';
+import type { ListEntry } from '../../src/sync/types.js';
+import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
+
+const SINCE = '2024-12-31T00:00:00Z';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(options: MockNcmecOptions): Promise<MockNcmecServer> {
+  const s = await startMockNcmecServer({ spacingMs: 500, ...options });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function store(): ListStore {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-source-thread-'));
+  const s = openListStore(path.join(dir, 'list.db'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function source(s: MockNcmecServer, options: Partial<NcmecSourceOptions> = {}) {
+  return createNcmecSource({ baseUrl: s.url, username: s.username, password: s.password, since: SINCE, retryDelayMs: 1, maxRetryDelayMs: 20, timeoutMs: 5000, ...options });
+}
+
+function contents(st: ListStore): Map<string, ListEntry> {
+  const out = new Map<string, ListEntry>();
+  st.forEachEntry((src, key, entry) => out.set(`${src}/${key}`, entry));
+  return out;
+}
+
+/** A report without its timings and checkpoints (the windows end at the real clock, a second apart). */
+function counts(report: SyncReport) {
+  return report.sources.map(({ durationMs: _, checkpoint: __, ...rest }) => rest);
+}
+
+describe('sync with the source on its own thread', () => {
+  it('stores, indexes and reports exactly what the same sync does on the syncing thread, first sync and incremental', async () => {
+    const mock = await server({ entries: 3500, videoFraction: 0.3, linkOnlyFraction: 0.4, pdnaFraction: 0.3, pageSize: 400 });
+    const [threaded, inline] = [store(), store()];
+    const [threadedList, inlineList] = [new HashList(), new HashList()];
+    const threadedSource = source(mock);
+    const fetch = vi.spyOn(threadedSource, 'fetch');
+
+    const run = async () => {
+      const a = await sync({ store: threaded, list: threadedList, sources: [threadedSource], sourceThread: true, commitEvery: { updates: 1000 } });
+      const b = await sync({ store: inline, list: inlineList, sources: [source(mock)], commitEvery: { updates: 1000 } });
+      expect(a.ok).toBe(true);
+      expect(counts(a)).toEqual(counts(b));
+      expect(contents(threaded)).toEqual(contents(inline));
+      expect(contents(threaded)).toEqual(new Map([...mock.currentList()].map(([k, e]) => [`ncmec/${k}`, e])));
+      expect(threadedList.stats()).toEqual(inlineList.stats());
+      for (const { key, entry } of inlineList.entries()) expect(threadedList.getEntry('ncmec', key)).toEqual(entry);
+    };
+    await run();
+    expect(fetch).not.toHaveBeenCalled(); // the pages came from the thread
+    expect(threadedList.size).toBe(3500);
+
+    // Updates, deletes and an update-then-delete since the first sync.
+    const keys = [...mock.currentList().keys()];
+    mock.update(keys[1]!, { classification: 'A2' });
+    mock.delete(keys[2]!);
+    mock.update(keys[3]!, { classification: 'B2' });
+    mock.delete(keys[3]!);
+    await new Promise((resolve) => setTimeout(resolve, 6000)); // the window ends 5 s before now
+    await run();
+    expect(threadedList.size).toBe(3498);
+  }, 60_000);
+
+  it('fails with the same class and code as on the syncing thread (wrong password)', async () => {
+    const mock = await server({ entries: 10 });
+    const report = await sync({ store: store(), sources: [source(mock, { password: 'wrong' })], sourceThread: true });
+    const inline = await sync({ store: store(), sources: [source(mock, { password: 'wrong' })] });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('SYNC_AUTH_FAILED');
+    expect(report.error).toEqual(inline.error);
+  });
+
+  it('stops on abort: pages committed before it stay, the report says SYNC_ABORTED, nothing hangs', async () => {
+    const mock = await server({ entries: 5000, pageSize: 100 });
+    const st = store();
+    const controller = new AbortController();
+    const seen = (message: unknown) => {
+      if ((message as { pages?: number }).pages) controller.abort();
+    };
+    diagnostics.subscribe('tidscan:sync:page', seen);
+    cleanups.push(() => diagnostics.unsubscribe('tidscan:sync:page', seen));
+    const report = await sync({ store: st, sources: [source(mock)], sourceThread: true, signal: controller.signal, commitEvery: { updates: 100 } });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('SYNC_ABORTED');
+    const stored = contents(st).size;
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(5000);
+    expect(stored % 100).toBe(0); // whole pages only
+  });
+
+  it('forwards the HTTP diagnostics events of the thread to subscribers here', async () => {
+    const mock = await server({ entries: 50 });
+    const events: unknown[] = [];
+    const listener = (event: unknown) => events.push(event);
+    diagnostics.subscribe(HTTP_DIAGNOSTICS_CHANNEL, listener);
+    cleanups.push(() => diagnostics.unsubscribe(HTTP_DIAGNOSTICS_CHANNEL, listener));
+    const report = await sync({ store: store(), sources: [source(mock)], sourceThread: true });
+    expect(report.ok).toBe(true);
+    expect(events.length).toBeGreaterThan(0);
+    expect(JSON.stringify(events)).not.toContain(mock.password);
+  });
+
+  it('keeps a source it cannot move (custom clock) on the syncing thread', async () => {
+    const mock = await server({ entries: 20 });
+    const pinned = source(mock, { now: () => Date.now() });
+    const fetch = vi.spyOn(pinned, 'fetch');
+    const report = await sync({ store: store(), sources: [pinned], sourceThread: true });
+    expect(report.ok).toBe(true);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('validates the option', async () => {
+    await expect(sync({ store: store(), sources: [], sourceThread: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+  });
+});
