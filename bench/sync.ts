@@ -7,7 +7,8 @@
  * its peak RSS is its own. Reported: entries/s, the ratio to the baseline, peak RSS at the small and the large
  * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
  * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
- * large size the default (store commits on the writer thread) against commits on the syncing thread.
+ * large size the default (store commits on the writer thread) against commits on the syncing thread, and against
+ * `sourceThread: true` (HTTP, parsing and validation on a thread of their own).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -100,7 +101,7 @@ async function download(server: Server): Promise<Result> {
 }
 
 /** parse + store (+ index when `withList`), end to end through sync(). */
-async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto'): Promise<Result> {
+async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto', sourceThread = false): Promise<Result> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-sync-'));
   try {
     const file = path.join(dir, 'list.db');
@@ -109,13 +110,13 @@ async function runSync(server: Server, withList: boolean, synchronous: 'full' | 
     const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
     const cpuBefore = cpuNow();
     const start = performance.now();
-    const report = await sync({ store, sources: [source], storeWriter, ...(list ? { list } : {}) });
+    const report = await sync({ store, sources: [source], storeWriter, sourceThread, ...(list ? { list } : {}) });
     const ms = performance.now() - start;
     const cpuAfter = cpuNow();
     if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
     const entries = report.sources[0]!.added + report.sources[0]!.updated;
     const result: Result = {
-      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}`,
+      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}${sourceThread ? ', source thread' : ''}`,
       entries,
       ms,
       perSec: entries / (ms / 1000),
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
       : name === 'list' ? await runSync(server, true, 'full')
       : name === 'store' ? await runSync(server, false, 'full')
       : name === 'list-inline' ? await runSync(server, true, 'full', 'inline')
+      : name === 'list-thread' ? await runSync(server, true, 'full', 'auto', true)
       : name === 'store-inline' ? await runSync(server, false, 'full', 'inline')
       : await runSync(server, false, 'normal');
     process.stdout.write(JSON.stringify(r) + '\n');
@@ -256,7 +258,7 @@ async function main(): Promise<void> {
   });
   await withServer(large, async (server) => {
     // Each default run next to its inline-writer twin, so a change of load on this shared machine hits both.
-    for (const name of ['download', 'list', 'list-inline', 'store', 'store-inline']) log(await scenario(name, server));
+    for (const name of ['download', 'list', 'list-inline', 'list-thread', 'store', 'store-inline']) log(await scenario(name, server));
     // Memory bounded by page size, not list size: the store-only sync must finish inside a small heap.
     const capped = await scenario('store', server, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     log({ ...capped, scenario: `sync store only, ${CAPPED_HEAP_MB} MB heap cap` });
@@ -265,6 +267,7 @@ async function main(): Promise<void> {
 
   const find = (scenario: string, entries: number) => results.find((r) => r.scenario.startsWith(scenario) && r.entries === entries)!;
   const listInline = results.find((r) => r.scenario === 'sync store+index (full), inline writer')!;
+  const listThread = results.find((r) => r.scenario === 'sync store+index (full), source thread')!;
   const storeInline = results.find((r) => r.scenario === 'sync store only (full), inline writer')!;
   const base = find('download', large);
   const listL = find('sync store+index', large);
@@ -281,11 +284,20 @@ async function main(): Promise<void> {
       prepareAndCommitAlone: Math.round(find('prepare + commit alone', large).perSec),
       endToEndInlineWriter: Math.round(listInline.perSec),
       storeOnlyInlineWriter: Math.round(storeInline.perSec),
+      endToEndSourceThread: Math.round(listThread.perSec),
     },
     /** Default (auto: commits on the writer thread at this size) over commits on the syncing thread. */
     threadOverInlineWriter: { endToEnd: +(listInline.ms / listL.ms).toFixed(3), storeOnly: +(storeInline.ms / storeL.ms).toFixed(3) },
     /** Where the CPU went at the large size (Linux; absent elsewhere). */
-    cpuMs: { endToEnd: listL.cpuMs, endToEndInlineWriter: listInline.cpuMs, storeOnly: storeL.cpuMs, storeOnlyInlineWriter: storeInline.cpuMs },
+    cpuMs: {
+      endToEnd: listL.cpuMs,
+      endToEndInlineWriter: listInline.cpuMs,
+      storeOnly: storeL.cpuMs,
+      storeOnlyInlineWriter: storeInline.cpuMs,
+      endToEndSourceThread: listThread.cpuMs,
+    },
+    /** `sourceThread: true` over the default (time ratio, same run; > 1 is slower). */
+    sourceThreadOverDefault: { endToEnd: +(listThread.ms / listL.ms).toFixed(3) },
     ratioToDownload: { endToEnd: +(listL.perSec / base.perSec).toFixed(3), storeOnly: +(storeL.perSec / base.perSec).toFixed(3) },
     liveHeapAfterSyncMB: {
       [`storeOnly@${small}`]: storeS.liveHeapMB,
