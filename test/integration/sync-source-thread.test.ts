@@ -7,6 +7,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HashList } from '../../src/list/hash-list.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
@@ -131,6 +132,14 @@ describe('sync with the source on its own thread', () => {
     const report = await sync({ store: store(), sources: [pinned], sourceThread: true });
     expect(report.ok).toBe(true);
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the source spec, credentials included, out of inspection and JSON', async () => {
+    const mock = await server({ entries: 1 });
+    const ncmec = source(mock, { password: 'sekrit-password' });
+    expect(inspect(ncmec, { depth: 5 })).not.toContain('sekrit-password');
+    expect(JSON.stringify(ncmec)).not.toContain('sekrit-password');
+    expect(Object.keys(ncmec)).not.toContain('spec');
   });
 
   it('validates the option', async () => {
