@@ -34,7 +34,7 @@ export async function openBackend(o: ResolvedScannerOptions): Promise<ScannerBac
       remove: (target) => store.removeFalsePositive(target),
       list: () => store.listFalsePositives(),
     },
-    sync: ({ signal }) => sync({ store, sources, list, ...(signal ? { signal } : {}) }),
+    sync: ({ signal }) => sync({ store, sources, list, sourceThread: o.sourceThread, ...(signal ? { signal } : {}) }),
     refresh: () => void list.refresh(store),
     stats: () => list.stats(),
     close: () => store.close(),

@@ -28,6 +28,7 @@ export const SCANNER_DEFAULTS = {
   vpdq: { frameDistance: 31, queryPercent: 80, targetPercent: 0 },
   maxQueue: 1000,
   cacheSize: 10_000,
+  sourceThread: false,
 } as const;
 
 /** vPDQ thresholds with every field set. */
@@ -59,6 +60,7 @@ export interface ResolvedScannerOptions {
   cacheSize: number;
   image: Record<string, unknown>;
   video: Record<string, unknown>;
+  sourceThread: boolean;
 }
 
 const SCANNER_KEYS = [
@@ -74,6 +76,7 @@ const SCANNER_KEYS = [
   'cacheSize',
   'image',
   'video',
+  'sourceThread',
 ] as const satisfies ReadonlyArray<keyof ScannerOptions>;
 const LIST_KEYS = ['source', 'maxDistance', 'vpdq'] as const;
 const VPDQ_KEYS = ['frameDistance', 'queryPercent', 'targetPercent'] as const;
@@ -103,6 +106,7 @@ export function resolveScannerOptions(options: unknown): ResolvedScannerOptions 
     cacheSize: checkInteger('cacheSize', o.cacheSize, 0, 100_000_000, SCANNER_DEFAULTS.cacheSize),
     image: mediaOptions('image', o.image, ['dihedral', 'signal']),
     video: mediaOptions('video', o.video, ['signal']),
+    sourceThread: checkBoolean('sourceThread', o.sourceThread, SCANNER_DEFAULTS.sourceThread),
   };
 }
 

@@ -329,6 +329,12 @@ export interface ScannerOptions {
    * @default the video hashing defaults (one frame hash per second)
    */
   video?: Omit<HashVideoOptions, 'signal'>;
+  /**
+   * `sync()` runs built-in NCMEC sources on a thread of their own (`SyncOptions.sourceThread`): fetching, parsing
+   * and validating pages stop competing with matching on this thread during a large sync.
+   * @default false
+   */
+  sourceThread?: boolean;
 }
 
 /** Options for `matchMany`. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HashList } from '../../src/list/hash-list.js';
+import { createScanner } from '../../src/scanner/index.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
@@ -140,6 +141,22 @@ describe('sync with the source on its own thread', () => {
     expect(inspect(ncmec, { depth: 5 })).not.toContain('sekrit-password');
     expect(JSON.stringify(ncmec)).not.toContain('sekrit-password');
     expect(Object.keys(ncmec)).not.toContain('spec');
+  });
+
+  it('a scanner created with sourceThread syncs through the thread and matches what it synced', async () => {
+    const mock = await server({ entries: 300 });
+    const ncmec = source(mock);
+    const fetch = vi.spyOn(ncmec, 'fetch');
+    const scanner = await createScanner({ lists: [{ source: ncmec }], sourceThread: true });
+    cleanups.push(() => scanner.close());
+    const report = await scanner.sync();
+    expect(report.ok).toBe(true);
+    expect(fetch).not.toHaveBeenCalled();
+    const [key, entry] = [...mock.currentList()][7]!;
+    const verdict = await scanner.matchHashes({ md5: entry.fingerprints.md5! });
+    expect(verdict.kind).toBe('match');
+    expect(verdict.kind === 'match' && verdict.matches.map((m) => m.entryId)).toContain(entry.id);
+    expect(key).toContain(entry.id);
   });
 
   it('validates the option', async () => {
