@@ -330,7 +330,7 @@ export interface ScannerOptions {
    */
   video?: Omit<HashVideoOptions, 'signal'>;
   /**
-   * `sync()` runs built-in NCMEC sources on a thread of their own (`SyncOptions.sourceThread`): fetching, parsing
+   * `sync()` runs the built-in sources (NCMEC, StopNCII, list files) on a thread of their own (`SyncOptions.sourceThread`): fetching, parsing
    * and validating pages stop competing with matching on this thread during a large sync.
    * @default false
    */

@@ -27,6 +27,7 @@ import { checkInteger, checkOneOf, checkSourceId, showValue } from './check-opti
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
 import { detectFormat, type ListFileFormat, readListRecords } from './list-file-records.js';
 import { normalizeListRecord } from './record.js';
+import { type SourceSpec, withSourceSpec } from './source-spec.js';
 import { decodeUtf8 } from './text-lines.js';
 import type { DeltaPage, FetchOptions, HashListSource, ListUpdate, SkippedRecord } from './types.js';
 
@@ -301,5 +302,22 @@ export function createFileSource(options: FileSourceOptions): HashListSource<Fil
     }
   }
 
-  return { name: 'file', id, fetch };
+  // What a source thread needs to make the same source: the location made absolute (the thread shares the
+  // process's working directory, but a path should not depend on it twice), resolved values only.
+  const spec: SourceSpec | undefined =
+    options.dispatcher === undefined
+      ? {
+          factory: 'file',
+          options: {
+            ...pickHttpOptions(options),
+            location: typeof parsed === 'string' ? path.resolve(parsed) : parsed.href,
+            id,
+            format,
+            pageSize,
+            maxBytes,
+            maxJsonChars,
+          } satisfies FileSourceOptions,
+        }
+      : undefined;
+  return withSourceSpec({ name: 'file', id, fetch }, spec);
 }

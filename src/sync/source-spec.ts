@@ -12,7 +12,7 @@ const SOURCE_SPEC = Symbol.for('tidscan.sourceSpec');
 
 /** A built-in source's factory and cloneable options. */
 export interface SourceSpec {
-  factory: 'ncmec';
+  factory: 'ncmec' | 'stopncii' | 'file';
   options: Record<string, unknown>;
 }
 

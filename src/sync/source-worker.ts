@@ -10,7 +10,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ChangeBatchBuilder } from '../list/change-batch.js';
 import { prepareUpdates } from './apply.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from './http.js';
+import { createFileSource } from './file-source.js';
 import { createNcmecSource } from './ncmec/source.js';
+import { createStopNciiSource } from './stopncii.js';
 import type { SourceSpec } from './source-spec.js';
 import type { SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
 import { serializeError } from './thread-errors.js';
@@ -18,6 +20,8 @@ import type { HashListSource } from './types.js';
 
 function createSource(spec: SourceSpec): HashListSource {
   if (spec.factory === 'ncmec') return createNcmecSource(spec.options as unknown as Parameters<typeof createNcmecSource>[0]);
+  if (spec.factory === 'stopncii') return createStopNciiSource(spec.options as unknown as Parameters<typeof createStopNciiSource>[0]);
+  if (spec.factory === 'file') return createFileSource(spec.options as unknown as Parameters<typeof createFileSource>[0]);
   throw new TypeError(`Unknown source factory ${JSON.stringify((spec as { factory: unknown }).factory)}`);
 }
 

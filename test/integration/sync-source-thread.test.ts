@@ -1,10 +1,10 @@
 /**
- * `sync({ sourceThread: true })`: the NCMEC source runs on a thread of its own (a real worker, real HTTP to the
+ * `sync({ sourceThread: true })`: the built-in sources run on a thread of their own (a real worker, real HTTP to the
  * loopback mock) and the result must be exactly what the same sync gives on the syncing thread: store, list,
  * report; errors with their class and code; abort; HTTP diagnostics forwarded.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -12,12 +12,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HashList } from '../../src/list/hash-list.js';
 import { createScanner } from '../../src/scanner/index.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
+import { createFileSource } from '../../src/sync/file-source.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
+import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
 import { sync } from '../../src/sync/syncer.js';
 import type { SyncReport } from '../../src/sync/syncer-report.js';
 import type { ListEntry } from '../../src/sync/types.js';
 import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
+import { startMockStopNciiServer } from '../helpers/mock-stopncii-server.js';
 
 const SINCE = '2024-12-31T00:00:00Z';
 const cleanups: Array<() => unknown> = [];
@@ -85,6 +88,35 @@ describe('sync with the source on its own thread', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000)); // the window ends 5 s before now
     await run();
     expect(threadedList.size).toBe(3498);
+  }, 60_000);
+
+  it('StopNCII and list-file sources: the same store, list and report as on the syncing thread', async () => {
+    const stopncii = await startMockStopNciiServer({ entries: 1500, withdrawnFraction: 0.1, pageSize: 300 });
+    cleanups.push(() => stopncii.close());
+    const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-source-thread-file-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'list.ndjson');
+    const lines = Array.from({ length: 1200 }, (_, i) =>
+      JSON.stringify({ id: `f-${i}`, kind: i % 5 === 0 ? 'video' : 'image', fingerprints: { md5: i.toString(16).padStart(32, '0'), ...(i % 3 ? { pdq: (i * 7919).toString(16).padStart(64, 'a') } : {}) } }),
+    );
+    writeFileSync(file, [...lines, '{"id": "broken"', ''].join('\n'));
+    const sources = () => [
+      createStopNciiSource({ baseUrl: stopncii.url, functionKey: stopncii.functionKey, subscriptionKey: stopncii.subscriptionKey, retryDelayMs: 1 }),
+      createFileSource({ location: path.relative(process.cwd(), file), pageSize: 250 }),
+    ];
+    const [threaded, inline] = [store(), store()];
+    const [threadedList, inlineList] = [new HashList(), new HashList()];
+    const threadedSources = sources();
+    const fetches = threadedSources.map((s) => vi.spyOn(s, 'fetch'));
+    const a = await sync({ store: threaded, list: threadedList, sources: threadedSources, sourceThread: true });
+    const b = await sync({ store: inline, list: inlineList, sources: sources() });
+    expect(a.ok).toBe(true);
+    for (const fetch of fetches) expect(fetch).not.toHaveBeenCalled();
+    expect(counts(a)).toEqual(counts(b));
+    expect(a.sources[1]!.skipped.length).toBeGreaterThan(0); // the broken line is reported, not dropped
+    expect(contents(threaded)).toEqual(contents(inline));
+    expect(contents(threaded).size).toBe(inlineList.size);
+    expect(threadedList.stats()).toEqual(inlineList.stats());
   }, 60_000);
 
   it('fails with the same class and code as on the syncing thread (wrong password)', async () => {
