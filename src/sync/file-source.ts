@@ -27,7 +27,7 @@ import { checkInteger, checkOneOf, checkSourceId, showValue } from './check-opti
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
 import { detectFormat, type ListFileFormat, readListRecords } from './list-file-records.js';
 import { normalizeListRecord } from './record.js';
-import { type SourceSpec, withSourceSpec } from './source-spec.js';
+import { sourceSpec, withSourceSpec } from './source-spec.js';
 import { decodeUtf8 } from './text-lines.js';
 import type { DeltaPage, FetchOptions, HashListSource, ListUpdate, SkippedRecord } from './types.js';
 
@@ -302,22 +302,15 @@ export function createFileSource(options: FileSourceOptions): HashListSource<Fil
     }
   }
 
-  // What a source thread needs to make the same source: the location made absolute (the thread shares the
-  // process's working directory, but a path should not depend on it twice), resolved values only.
-  const spec: SourceSpec | undefined =
-    options.dispatcher === undefined
-      ? {
-          factory: 'file',
-          options: {
-            ...pickHttpOptions(options),
-            location: typeof parsed === 'string' ? path.resolve(parsed) : parsed.href,
-            id,
-            format,
-            pageSize,
-            maxBytes,
-            maxJsonChars,
-          } satisfies FileSourceOptions,
-        }
-      : undefined;
+  // What a source thread needs to make the same source: resolved values, the location made absolute so it names
+  // this file even if the working directory changes before the thread starts.
+  const spec = sourceSpec('file', options, {
+    location: typeof parsed === 'string' ? path.resolve(parsed) : parsed.href,
+    id,
+    format,
+    pageSize,
+    maxBytes,
+    maxJsonChars,
+  } satisfies Partial<FileSourceOptions>);
   return withSourceSpec({ name: 'file', id, fetch }, spec);
 }

@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import { type HttpClientOptions, pickHttpOptions } from './http.js';
 import type { HashListSource } from './types.js';
 
 const SOURCE_SPEC = Symbol.for('tidscan.sourceSpec');
@@ -14,6 +15,15 @@ const SOURCE_SPEC = Symbol.for('tidscan.sourceSpec');
 export interface SourceSpec {
   factory: 'ncmec' | 'stopncii' | 'file';
   options: Record<string, unknown>;
+}
+
+/**
+ * The spec of a built-in source made with `options` and resolved to `resolved` (credentials read, defaults applied),
+ * or undefined when `options` hold something that cannot cross threads: a dispatcher or a clock.
+ */
+export function sourceSpec(factory: SourceSpec['factory'], options: HttpClientOptions & { now?: unknown }, resolved: Record<string, unknown>): SourceSpec | undefined {
+  if (options.dispatcher !== undefined || options.now !== undefined) return undefined;
+  return { factory, options: { ...pickHttpOptions(options), ...resolved } };
 }
 
 /** Attaches `spec` to `source` (not enumerable, so it is not in logs or JSON). */

@@ -24,7 +24,7 @@ import { checkpointField, compareIsoTimes, compareNumbers } from './checkpoint-o
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from './credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from './http.js';
 import { readAhead } from './read-ahead.js';
-import { type SourceSpec, withSourceSpec } from './source-spec.js';
+import { sourceSpec, withSourceSpec } from './source-spec.js';
 import type { DeltaPage, EntryKind, FetchOptions, HashListSource, ListEntry, ListUpdate, SkippedRecord } from './types.js';
 
 /** Checkpoint of the StopNCII source (persisted by the store; keep it readable across versions). */
@@ -308,22 +308,15 @@ export function createStopNciiSource(options: StopNciiSourceOptions = {}): HashL
   }
 
   // What a source thread needs to make the same source (resolved values only; a dispatcher or clock cannot move).
-  const spec: SourceSpec | undefined =
-    options.dispatcher === undefined && options.now === undefined
-      ? {
-          factory: 'stopncii',
-          options: {
-            ...pickHttpOptions(options),
-            baseUrl: baseUrl.href,
-            functionKey,
-            subscriptionKey,
-            id,
-            pageSize,
-            startTimestamp,
-            staleAfterMs,
-            pageTokenTtlMs,
-          } satisfies StopNciiSourceOptions,
-        }
-      : undefined;
+  const spec = sourceSpec('stopncii', options, {
+    baseUrl: baseUrl.href,
+    functionKey,
+    subscriptionKey,
+    id,
+    pageSize,
+    startTimestamp,
+    staleAfterMs,
+    pageTokenTtlMs,
+  } satisfies Partial<StopNciiSourceOptions>);
   return withSourceSpec({ name: 'stopncii', id, fetch, compareCheckpoints: compareStopNciiCheckpoints }, spec);
 }

@@ -24,7 +24,7 @@ import { checkInteger, checkSourceId, showValue } from '../check-options.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
 import { readAhead } from '../read-ahead.js';
-import { type SourceSpec, withSourceSpec } from '../source-spec.js';
+import { sourceSpec, withSourceSpec } from '../source-spec.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
 import { createNcmecApi, type NcmecFeedbackInput, type NcmecFeedbackReason, type NcmecStatus } from './api.js';
 import { compareNcmecCheckpoints, isoToSec, type NcmecCheckpoint, parseNcmecCheckpoint, secToIso } from './checkpoint.js';
@@ -262,24 +262,17 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
   }
 
   // What a source thread needs to make the same source (resolved values only; a dispatcher or clock cannot move).
-  const spec: SourceSpec | undefined =
-    options.dispatcher === undefined && options.now === undefined
-      ? {
-          factory: 'ncmec',
-          options: {
-            ...pickHttpOptions(options),
-            baseUrl: baseUrl.href,
-            username,
-            password,
-            id,
-            since: secToIso(sinceSec),
-            endLagMs,
-            maxWindowEntries,
-            maxWindowSec,
-            pagingTtlMs,
-          } satisfies NcmecSourceOptions,
-        }
-      : undefined;
+  const spec = sourceSpec('ncmec', options, {
+    baseUrl: baseUrl.href,
+    username,
+    password,
+    id,
+    since: secToIso(sinceSec),
+    endLagMs,
+    maxWindowEntries,
+    maxWindowSec,
+    pagingTtlMs,
+  } satisfies Partial<NcmecSourceOptions>);
   return withSourceSpec(
     {
       name: 'ncmec',
