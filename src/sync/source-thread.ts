@@ -1,8 +1,8 @@
 /**
  * Running a built-in source on a thread of its own. The source's HTTP requests, XML or JSON parsing, validation
  * and packing of each page happen there; the syncing thread receives pages already prepared and packed (a few
- * transferred buffers per page) and only stores them and keeps the in-memory list in step. On two cores this
- * takes roughly half of a large sync's work off the syncing thread (docs/performance.md).
+ * transferred buffers per page) and only stores them and keeps the in-memory list in step: roughly half of a
+ * large sync's work leaves the syncing thread (docs/performance.md).
  *
  * The pages are the ones the source would have yielded on the syncing thread, prepared exactly as `sync()`
  * prepares them; errors keep their class and code. The thread runs at most {@link AHEAD} pages ahead, so memory
@@ -77,7 +77,9 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
   }
 
   async next(): Promise<IteratorResult<DeltaPage>> {
-    const settled = this.#queue.shift() ?? (await new Promise<Settled>((resolve) => (this.#waiting = resolve)));
+    const queued = this.#queue.shift();
+    if (queued === undefined && this.#finished) return { done: true, value: undefined };
+    const settled = queued ?? (await new Promise<Settled>((resolve) => (this.#waiting = resolve)));
     if (!settled.ok) {
       this.#finish();
       throw settled.error;

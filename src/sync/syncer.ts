@@ -76,10 +76,9 @@ export interface SyncOptions {
    * Run the built-in sources (`createNcmecSource`, `createStopNciiSource`, `createFileSource`) on a thread of their
    * own: HTTP, parsing and validating each page happen there, and this thread only stores the pages and keeps
    * `list` in step (about half the CPU time it spends otherwise on a large sync, so matching on this thread waits
-   * less). With two cores the sync as
-   * a whole is no faster (the cores are already busy; docs/performance.md); with more, it can be. A source made
-   * with a `dispatcher` or a custom `now` clock cannot move and runs here. Falls back to this thread when no
-   * thread can be had (a bundle without the worker script).
+   * less). With two cores the sync as a whole is no faster (the cores are already busy; docs/performance.md); with
+   * more, it can be. A source made with a `dispatcher` or a custom `now` clock, or a plug-in source, cannot move
+   * and runs here. Falls back to this thread when no thread can be had (a bundle without the worker script).
    * @default false
    */
   sourceThread?: boolean;

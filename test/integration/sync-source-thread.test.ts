@@ -14,6 +14,8 @@ import { createScanner } from '../../src/scanner/index.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
 import { createFileSource } from '../../src/sync/file-source.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
+import { sourceSpecOf } from '../../src/sync/source-spec.js';
+import { fetchOnThread, packedPageOf } from '../../src/sync/source-thread.js';
 import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
 import { sync } from '../../src/sync/syncer.js';
@@ -189,6 +191,23 @@ describe('sync with the source on its own thread', () => {
     expect(verdict.kind).toBe('match');
     expect(verdict.kind === 'match' && verdict.matches.map((m) => m.entryId)).toContain(entry.id);
     expect(key).toContain(entry.id);
+  });
+
+  it('the thread iterator keeps answering done after the end, and return() stops it at once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-source-thread-iter-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'list.ndjson');
+    writeFileSync(file, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `x${i}`, kind: 'image', fingerprints: { md5: i.toString(16).padStart(32, '0') } })).join('\n'));
+    const spec = sourceSpecOf(createFileSource({ location: file, pageSize: 10 }))!;
+    const pages = fetchOnThread(spec, null, { fingerprints: true })!;
+    const seen: Array<[number, boolean]> = [];
+    for (let step = await pages.next(); !step.done; step = await pages.next()) seen.push([packedPageOf(step.value)!.batch.count, step.value.replaceAll === true]);
+    expect(seen).toEqual([[10, false], [10, false], [10, false], [0, true]]); // and the snapshot's closing page
+    expect(await pages.next()).toEqual({ done: true, value: undefined });
+    const stopped = fetchOnThread(spec, null, { fingerprints: false })!;
+    expect((await stopped.next()).done).toBe(false);
+    await stopped.return!();
+    expect(await stopped.next()).toEqual({ done: true, value: undefined });
   });
 
   it('validates the option', async () => {
