@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTidscanError } from '../errors.js';
-import { hammingDistance, hexDistance, isHexOfLength, isLowerHexOfLength, parseHex, parsePdq, toHex } from './hex.js';
+import { decodeHexInto, hammingDistance, hexDistance, isHexOfLength, isLowerHexOfLength, parseHex, parsePdq, toHex } from './hex.js';
 
 const pdqBytes = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -29,6 +29,32 @@ describe('hex hashes', () => {
       expect((caught as { code: string }).code).toBe('INVALID_HASH');
     }
     expect(() => parseHex('md5', 'a'.repeat(40))).toThrow(/md5 hash of 32 hex/);
+  });
+
+  it('decodeHexInto writes what parseHex returns, at the offset, and throws what parseHex throws', () => {
+    const kindArb = fc.constantFrom('pdq', 'md5', 'sha1', 'sha256') as fc.Arbitrary<'pdq' | 'md5' | 'sha1' | 'sha256'>;
+    fc.assert(
+      fc.property(kindArb, fc.string({ maxLength: 70 }), pdqBytes, fc.nat(5), (kind, junk, bytes, offset) => {
+        const hex = toHex(bytes).slice(0, { pdq: 64, md5: 32, sha1: 40, sha256: 64 }[kind]);
+        for (const value of [hex, hex.toUpperCase(), junk]) {
+          const out = new Uint8Array(offset + 40).fill(7);
+          let expected: Uint8Array | Error;
+          try {
+            expected = parseHex(kind, value);
+          } catch (err) {
+            expected = err as Error;
+          }
+          if (expected instanceof Error) {
+            expect(() => decodeHexInto(kind, value, out, offset)).toThrow(expected.message);
+          } else {
+            decodeHexInto(kind, value, out, offset);
+            expect(out.subarray(offset, offset + expected.length)).toEqual(expected);
+            expect([...out.subarray(0, offset)].every((b) => b === 7)).toBe(true);
+            expect([...out.subarray(offset + expected.length)].every((b) => b === 7)).toBe(true);
+          }
+        }
+      }),
+    );
   });
 
   it('distance is symmetric, zero iff equal, and obeys the triangle inequality', () => {

@@ -65,6 +65,27 @@ export function parseHex(kind: HexHashKind, value: unknown): Uint8Array {
   return out;
 }
 
+/**
+ * {@link parseHex} into `out` at `offset` instead of a new array (no allocation on the hot paths that pack many
+ * hashes). Throws the same `HashFormatError` for a malformed value, possibly after writing part of it.
+ */
+export function decodeHexInto(kind: HexHashKind, value: unknown, out: Uint8Array, offset: number): void {
+  const bytes = HASH_BYTES[kind];
+  if (typeof value !== 'string' || value.length !== bytes * 2) {
+    parseHex(kind, value); // throws
+    return;
+  }
+  for (let i = 0; i < bytes; i++) {
+    const hi = HEX_VALUE[value.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[value.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) {
+      parseHex(kind, value); // throws
+      return;
+    }
+    out[offset + i] = (hi << 4) | lo;
+  }
+}
+
 /** Lowercase hex of packed bytes. */
 export function toHex(bytes: Uint8Array): string {
   let s = '';

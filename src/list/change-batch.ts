@@ -11,7 +11,7 @@
  * @internal
  * @module
  */
-import { HASH_BYTES, parseHex } from '../hash/hex.js';
+import { decodeHexInto } from '../hash/hex.js';
 import type { EntryKind, ListEntry } from '../sync/types.js';
 
 /** Row flags. */
@@ -113,7 +113,7 @@ export class ChangeBatchBuilder {
         for (const [kind, bit] of PACKED_KINDS) {
           const hex = fp[kind];
           if (hex === undefined) continue;
-          decodeHex(kind, hex, this.#fingerprints, at + FINGERPRINT_AT[kind]);
+          decodeHexInto(kind, hex, this.#fingerprints, at + FINGERPRINT_AT[kind]);
           flags |= bit;
         }
         if ((fp.vpdq?.length ?? 0) > 0) flags |= ROW_VPDQ;
@@ -211,26 +211,5 @@ export class ChangeBatchBuilder {
     this.#flags = grow(this.#flags, new Uint8Array(cap));
     this.#textEnds = grow(this.#textEnds, new Uint32Array(cap));
     if (this.#withFingerprints) this.#fingerprints = grow(this.#fingerprints, new Uint8Array(cap * FINGERPRINT_ROW_BYTES));
-  }
-}
-
-const HEX_DIGIT = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
-
-/** Decodes hex of `kind` into `out` at `offset`; throws the standard `HashFormatError` when it is not. */
-function decodeHex(kind: keyof typeof HASH_BYTES, hex: unknown, out: Uint8Array, offset: number): void {
-  if (typeof hex !== 'string' || hex.length !== HASH_BYTES[kind] * 2) {
-    parseHex(kind, hex); // throws
-    return;
-  }
-  for (let i = 0; i < hex.length; i += 2) {
-    const hi = HEX_DIGIT[hex.charCodeAt(i)] ?? -1;
-    const lo = HEX_DIGIT[hex.charCodeAt(i + 1)] ?? -1;
-    if (hi < 0 || lo < 0) {
-      parseHex(kind, hex); // throws
-      return;
-    }
-    out[offset + (i >> 1)] = (hi << 4) | lo;
   }
 }

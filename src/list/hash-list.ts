@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { HASH_BYTES, parseHex } from '../hash/hex.js';
+import { decodeHexInto, HASH_BYTES, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
 import type { HashIndex } from '../match/types.js';
@@ -595,27 +595,6 @@ function setKind(state: State, handle: number, code: number): void {
   }
   state.kinds[handle] = code;
 }
-
-/** Decodes a hex hash of `kind` into `out` at `offset`, validating it like `parseHex`. */
-function decodeHexInto(kind: 'pdq' | ListDigestKind, hex: unknown, out: Uint8Array, offset: number): void {
-  if (typeof hex !== 'string' || hex.length !== HASH_BYTES[kind] * 2) {
-    parseHex(kind, hex); // throws the standard HashFormatError
-    return;
-  }
-  for (let i = 0; i < hex.length; i += 2) {
-    const hi = HEX_DIGIT[hex.charCodeAt(i)] ?? -1;
-    const lo = HEX_DIGIT[hex.charCodeAt(i + 1)] ?? -1;
-    if (hi < 0 || lo < 0) {
-      parseHex(kind, hex);
-      return;
-    }
-    out[offset + (i >> 1)] = (hi << 4) | lo;
-  }
-}
-
-const HEX_DIGIT = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) HEX_DIGIT[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX_DIGIT[65 + i] = HEX_DIGIT[97 + i] = 10 + i;
 
 /** Checks the shape of one update (its fingerprints are checked when it is packed). */
 function checkUpdate(update: ListUpdate | SourcedStoreChange, i: number): ListUpdate {
