@@ -1,11 +1,12 @@
 /**
- * The messages between a syncing thread and its store writer thread, and how errors cross between them
- * (structured clone keeps neither the class nor the `code` of an error, so they travel as plain data).
+ * The messages between a syncing thread and its store writer thread. Errors cross as plain data (thread-errors.ts);
+ * one that is not a store or sync error becomes `STORE_WRITE_FAILED`.
  *
  * @module
  */
-import { StoreError, SyncError, type StoreErrorCode, type SyncErrorCode } from '../errors.js';
+import { StoreError, type SyncError } from '../errors.js';
 import type { StoreRows, StoreRowsResult } from './store.js';
+import { deserializeError, type SerializedError, serializeError } from './thread-errors.js';
 
 /** `workerData` of the writer thread. */
 export interface WriterStart {
@@ -22,27 +23,12 @@ export type WriterResponse =
   | { type: 'done'; id: number; result: StoreRowsResult }
   | { type: 'failed'; id: number; error: SerializedWriterError };
 
-export interface SerializedWriterError {
-  name: string;
-  code?: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
+export type SerializedWriterError = SerializedError;
 
-export function serializeWriterError(err: unknown): SerializedWriterError {
-  if (err instanceof StoreError || err instanceof SyncError) {
-    return { name: err.name, code: err.code, message: err.message, details: err.details };
-  }
-  return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
-}
+export const serializeWriterError = serializeError;
 
 /** The error as the syncing thread throws it: the same class and code the store would have thrown in-thread. */
 export function deserializeWriterError(error: SerializedWriterError, path: string): StoreError | SyncError {
-  if (error.name === 'SyncError' && error.code) {
-    return new SyncError(error.code as SyncErrorCode, error.message, { details: error.details ?? {} });
-  }
-  if (error.name === 'StoreError' && error.code) {
-    return new StoreError(error.code as StoreErrorCode, error.message, { details: error.details ?? {} });
-  }
+  if ((error.name === 'SyncError' || error.name === 'StoreError') && error.code) return deserializeError(error) as StoreError | SyncError;
   return new StoreError('STORE_WRITE_FAILED', `Cannot commit to the list store ${path}: ${error.message}`, { details: { path } });
 }
