@@ -130,6 +130,35 @@ describe('sync with the source on its own thread', () => {
     expect(report.error).toEqual(inline.error);
   });
 
+  it('hostile responses through the thread: retries a 503 and a 429, then a malformed page fails the sync like on the syncing thread', async () => {
+    const run = async (sourceThread: boolean) => {
+      const mock = await server({ entries: 2000, pageSize: 200 });
+      mock.faults.setSchedule((req) =>
+        req.n === 2 ? { kind: 'status', status: 503 } : req.n === 4 ? { kind: 'status', status: 429, retryAfter: 0 } : req.n === 7 ? { kind: 'truncate', mode: 'malformed' } : undefined,
+      );
+      const st = store();
+      const report = await sync({ store: st, sources: [source(mock, { retries: 2 })], sourceThread, commitEvery: { updates: 200 } });
+      return { error: report.error, stored: contents(st) };
+    };
+    const threaded = await run(true);
+    const inline = await run(false);
+    expect(threaded.error?.code).toBe('SYNC_MALFORMED_RESPONSE');
+    expect(threaded.error).toEqual(inline.error);
+    expect(threaded.stored.size).toBeGreaterThan(0);
+    expect(threaded.stored).toEqual(inline.stored); // every page before the malformed one, nothing of it
+  });
+
+  it('gives a stalled source thread up with SYNC_TIMEOUT and stops it', async () => {
+    const mock = await server({ entries: 1000, pageSize: 100 });
+    mock.faults.setSchedule((req) => (req.n === 3 ? { kind: 'delay', ms: 20_000 } : undefined));
+    const st = store();
+    const started = performance.now();
+    const report = await sync({ store: st, sources: [source(mock)], sourceThread: true, stallTimeoutMs: 300, commitEvery: { updates: 100 } });
+    expect(report.error?.code).toBe('SYNC_TIMEOUT');
+    expect(performance.now() - started).toBeLessThan(10_000); // it did not wait for the delayed page
+    expect(contents(st).size % 100).toBe(0);
+  });
+
   it('stops on abort: pages committed before it stay, the report says SYNC_ABORTED, nothing hangs', async () => {
     const mock = await server({ entries: 5000, pageSize: 100 });
     const st = store();
