@@ -61,6 +61,8 @@ export interface SyncConfig {
   stallTimeoutMs?: number;
   /** Where store commits run (`SyncOptions.storeWriter`): `"auto"`, `"thread"` or `"inline"`. @default "auto" */
   storeWriter?: StoreWriterMode;
+  /** Run the sources on a thread of their own (`SyncOptions.sourceThread`). @default false */
+  sourceThread?: boolean;
 }
 
 const HTTP_KEYS = ['timeoutMs', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'maxResponseBytes', 'allowInsecureHttp'] as const;
@@ -69,7 +71,7 @@ const SOURCE_KEYS: Record<SourceConfig['type'], readonly string[]> = {
   stopncii: ['type', 'id', 'url', 'since', 'pageSize', ...HTTP_KEYS],
   file: ['type', 'id', 'url', 'format', 'pageSize', 'maxBytes', ...HTTP_KEYS],
 };
-const TOP_KEYS = ['store', 'sources', 'lockTtlMs', 'stallTimeoutMs', 'storeWriter', '$schema', 'comment'];
+const TOP_KEYS = ['store', 'sources', 'lockTtlMs', 'stallTimeoutMs', 'storeWriter', 'sourceThread', '$schema', 'comment'];
 
 function invalid(where: string, message: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `${where}: ${message}`, { details: { where } });
@@ -109,6 +111,10 @@ export function parseSyncConfig(value: unknown, options: { baseDir?: string; whe
       throw invalid(where, `"storeWriter" must be "auto", "thread" or "inline", got ${JSON.stringify(value.storeWriter)}`);
     }
     out.storeWriter = value.storeWriter;
+  }
+  if (value.sourceThread !== undefined) {
+    if (typeof value.sourceThread !== 'boolean') throw invalid(where, `"sourceThread" must be true or false, got ${JSON.stringify(value.sourceThread)}`);
+    out.sourceThread = value.sourceThread;
   }
   const sources = value.sources ?? [];
   if (!Array.isArray(sources)) throw invalid(where, '"sources" must be an array');

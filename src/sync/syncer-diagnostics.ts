@@ -37,6 +37,8 @@ export interface SyncPageEvent {
   version: number;
   /** Where the commit ran: on the syncing thread, or on the store writer thread (`SyncOptions.storeWriter`). */
   writer: 'inline' | 'thread';
+  /** Where the source fetched and parsed these pages: on the syncing thread, or on a source thread (`SyncOptions.sourceThread`). */
+  fetcher: 'inline' | 'thread';
 }
 
 /** Message on `tidscan:sync:done`. */

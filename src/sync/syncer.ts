@@ -291,6 +291,8 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   let storeFailed = false;
   /** The commit in flight (at most one): resolves to undefined, or to its error, once its result is applied. */
   let inflight: Promise<unknown> | undefined;
+  /** Whether the pages come from a source thread. */
+  let onThread = false;
 
   const applied = (batch: ChangeBatch, result: StoreRowsResult, pages: number, skipped: number, checkpoint: unknown, threaded: boolean): void => {
     committed = checkpoint;
@@ -316,6 +318,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       skipped,
       version: result.version,
       writer: threaded ? 'thread' : 'inline',
+      fetcher: onThread ? 'thread' : 'inline',
     });
   };
 
@@ -376,9 +379,9 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     }
     const startSeq = store.commitSeq;
     const spec = o.sourceThread ? sourceSpecOf(source) : undefined;
-    iterator =
-      (spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined })) ??
-      source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
+    const threadPages = spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined });
+    onThread = threadPages !== undefined;
+    iterator = threadPages ?? source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
     const it = iterator;
     const pull = () => {
       const p = it.next();

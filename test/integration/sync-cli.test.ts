@@ -97,11 +97,15 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
 
 describe('tidscan sync (child process)', () => {
   // With commits on the writer thread the kill can also land while that thread is inside a transaction.
-  it.each(['inline', 'thread'])('resumes after SIGKILL mid-page and ends with exactly the server list (%s store writer)', async (writer) => {
+  it.each([
+    ['inline store writer', ['--store-writer', 'inline']],
+    ['thread store writer', ['--store-writer', 'thread']],
+    ['source thread', ['--store-writer', 'thread', '--source-thread']],
+  ])('resumes after SIGKILL mid-page and ends with exactly the server list (%s)', async (_, flags) => {
     const server = await mock(2500);
     // Every entries page trickles out over ~0.5 s, so a kill lands inside a page transfer.
     server.faults.setSchedule((req) => (req.endpoint === 'entries' ? { kind: 'slowBody', chunkBytes: 2048, intervalMs: 20 } : undefined));
-    const first = startSync(server, ['--store-writer', writer]);
+    const first = startSync(server, flags);
     await until(() => storeVersion() >= 1, 45_000, 'a first committed page');
     const requestsAtCommit = server.requests.length;
     await until(() => server.requests.length > requestsAtCommit, 10_000, 'the next page request');
@@ -169,9 +173,22 @@ describe('tidscan sync (child process)', () => {
       expect(out).not.toContain(server.password);
       expect(out).not.toContain(Buffer.from(`${server.username}:${server.password}`).toString('base64'));
     }
-    expect(run.stderr.trim().split('\n').map((l) => JSON.parse(l).event)).toContain('page');
+    const events = run.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => e.event)).toContain('page');
+    expect(events.filter((e) => e.event === 'page').every((e) => e.fetcher === 'inline')).toBe(true);
     const report = lastJson(run.stdout);
     expect(report.sources[0]).toMatchObject({ id: 'tid', name: 'ncmec', ok: true, added: server.currentList().size });
+
+    // The same through a source thread ("sourceThread": true), into a second store.
+    const threaded = path.join(dir, 'tidscan-thread.json');
+    writeFileSync(threaded, JSON.stringify({ store: 'list-thread.db', sourceThread: true, sources: [{ type: 'ncmec', id: 'tid', url: server.url }] }));
+    const viaThread = await runCli(['sync', '--config', threaded, '--progress'], { env: env(server) });
+    expect(viaThread.status, viaThread.stderr).toBe(0);
+    for (const out of [viaThread.stdout, viaThread.stderr]) expect(out).not.toContain(server.password);
+    const threadPages = viaThread.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'page');
+    expect(threadPages.length).toBeGreaterThan(0);
+    expect(threadPages.every((e) => e.fetcher === 'thread')).toBe(true);
+    expect(lastJson(viaThread.stdout).sources[0]).toMatchObject({ ok: true, added: server.currentList().size });
 
     const exported = await runCli(['export', '--store', storePath]);
     expect(exported.status, exported.stderr).toBe(0);

@@ -55,6 +55,7 @@ Options:
   --lock-ttl-ms MS      sync-lock lease (default 60000)
   --store-writer MODE   where store commits run: auto (a writer thread once a sync passes 20000 updates),
                         thread, or inline (default: auto, or "storeWriter" in the config file)
+  --source-thread       fetch and parse on a thread of its own (or "sourceThread": true in the config file)
   --progress            one JSON line per committed page on stderr
 
 Environment:
@@ -76,6 +77,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'lock-ttl-ms': { type: 'string' },
   'store-writer': { type: 'string' },
+  'source-thread': { type: 'boolean', default: false },
   progress: { type: 'boolean', default: false },
 } as const;
 
@@ -122,6 +124,7 @@ function resolveSettings(flags: Flags, io: CliIO): SyncConfig {
     }
     config.storeWriter = writer;
   }
+  if (flags['source-thread']) config.sourceThread = true;
   return config;
 }
 
@@ -168,6 +171,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       lock: config.lockTtlMs !== undefined ? { ttlMs: config.lockTtlMs } : {},
       ...(config.stallTimeoutMs !== undefined ? { stallTimeoutMs: config.stallTimeoutMs } : {}),
       ...(config.storeWriter !== undefined ? { storeWriter: config.storeWriter } : {}),
+      ...(config.sourceThread !== undefined ? { sourceThread: config.sourceThread } : {}),
     });
   } catch (err) {
     report = failedReport(isTidscanError(err) ? err : new ConfigError('CONFIG_INVALID', (err as Error).message, { cause: err }));
