@@ -3,18 +3,19 @@
  * `Map` costs ~3× the memory per entry and caps out at 2^24 entries, while lists reach tens of millions.
  *
  * Two parts: keys below `direct.length` live in a plain array indexed by key (a list store's sequential ids:
- * 4–8 bytes per id and sequential access), everything else in an open-addressing table (linear probing,
- * backward-shift deletion, ≤ 70% load: 11–23 bytes per key). The direct part doubles to cover a new key only
+ * 4–8 bytes per id and sequential access), everything else in an open-addressing table of `[key, value + 1]` pairs
+ * (pair-table.ts, the key being its own hash: linear probing, backward-shift deletion, ≤ 70% load: 11–23 bytes per
+ * key). The direct part doubles to cover a new key only
  * while at least a quarter of it would be in use, so sparse or huge ids never blow it up.
  *
  * @internal
  * @module
  */
 
+import { deletePairAt, pairHome, regrowPairs } from './pair-table.js';
+
 const MIN_BITS = 4;
 const MAX_LOAD = 0.7;
-/** Fibonacci hashing multiplier (2^32 / φ). */
-const GOLDEN = 0x9e3779b1;
 const MIN_DIRECT = 1024;
 const MAX_DIRECT = 1 << 28;
 
@@ -24,9 +25,8 @@ export class IdTable {
   #direct = new Int32Array(0);
   #directSize = 0;
   #bits = MIN_BITS;
-  #keys = new Uint32Array(1 << MIN_BITS);
-  /** value + 1; 0 marks an empty cell. */
-  #vals = new Uint32Array(1 << MIN_BITS);
+  /** `[key, value + 1]` pairs; value + 1 === 0 marks an empty cell. */
+  #cells = new Uint32Array(2 << MIN_BITS);
   #hashSize = 0;
 
   /** Number of keys held. */
@@ -34,20 +34,15 @@ export class IdTable {
     return this.#directSize + this.#hashSize;
   }
 
-  #home(key: number): number {
-    return Math.imul(key, GOLDEN) >>> (32 - this.#bits);
-  }
-
   /** The value stored under `key`, or -1. */
   get(key: number): number {
     if (key < this.#direct.length) return this.#direct[key]! - 1;
-    const keys = this.#keys;
-    const vals = this.#vals;
-    const mask = keys.length - 1;
-    for (let i = this.#home(key); ; i = (i + 1) & mask) {
-      const v = vals[i]!;
+    const cells = this.#cells;
+    const mask = (1 << this.#bits) - 1;
+    for (let i = pairHome(key, this.#bits); ; i = (i + 1) & mask) {
+      const v = cells[2 * i + 1]!;
       if (v === 0) return -1;
-      if (keys[i] === key) return v - 1;
+      if (cells[2 * i] === key) return v - 1;
     }
   }
 
@@ -60,21 +55,20 @@ export class IdTable {
       if (old < 0) this.#directSize++;
       return old;
     }
-    const keys = this.#keys;
-    const vals = this.#vals;
-    const mask = keys.length - 1;
-    let i = this.#home(key);
+    const cells = this.#cells;
+    const mask = (1 << this.#bits) - 1;
+    let i = pairHome(key, this.#bits);
     for (; ; i = (i + 1) & mask) {
-      const v = vals[i]!;
+      const v = cells[2 * i + 1]!;
       if (v === 0) break;
-      if (keys[i] === key) {
-        vals[i] = value + 1;
+      if (cells[2 * i] === key) {
+        cells[2 * i + 1] = value + 1;
         return v - 1;
       }
     }
-    keys[i] = key;
-    vals[i] = value + 1;
-    if (++this.#hashSize > keys.length * MAX_LOAD) this.#rehash(this.#bits + 1);
+    cells[2 * i] = key;
+    cells[2 * i + 1] = value + 1;
+    if (++this.#hashSize > (1 << this.#bits) * MAX_LOAD) this.#cells = regrowPairs(cells, ++this.#bits);
     return -1;
   }
 
@@ -88,16 +82,15 @@ export class IdTable {
       }
       return old;
     }
-    const keys = this.#keys;
-    const vals = this.#vals;
-    const mask = keys.length - 1;
-    let i = this.#home(key);
+    const cells = this.#cells;
+    const mask = (1 << this.#bits) - 1;
+    let i = pairHome(key, this.#bits);
     for (; ; i = (i + 1) & mask) {
-      const v = vals[i]!;
+      const v = cells[2 * i + 1]!;
       if (v === 0) return -1;
-      if (keys[i] === key) break;
+      if (cells[2 * i] === key) break;
     }
-    const old = vals[i]! - 1;
+    const old = cells[2 * i + 1]! - 1;
     this.#removeCell(i);
     return old;
   }
@@ -106,9 +99,8 @@ export class IdTable {
   forEach(fn: (key: number, value: number) => void): void {
     const direct = this.#direct;
     for (let k = 0; k < direct.length; k++) if (direct[k] !== 0) fn(k, direct[k]! - 1);
-    const keys = this.#keys;
-    const vals = this.#vals;
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== 0) fn(keys[i]!, vals[i]! - 1);
+    const cells = this.#cells;
+    for (let i = 1; i < cells.length; i += 2) if (cells[i] !== 0) fn(cells[i - 1]!, cells[i]! - 1);
   }
 
   /**
@@ -126,14 +118,13 @@ export class IdTable {
     this.#direct = new Int32Array(0);
     this.#directSize = 0;
     this.#bits = MIN_BITS;
-    this.#keys = new Uint32Array(1 << MIN_BITS);
-    this.#vals = new Uint32Array(1 << MIN_BITS);
+    this.#cells = new Uint32Array(2 << MIN_BITS);
     this.#hashSize = 0;
   }
 
   /** Bytes held by the table. */
   memoryBytes(): number {
-    return this.#direct.byteLength + this.#keys.byteLength + this.#vals.byteLength;
+    return this.#direct.byteLength + this.#cells.byteLength;
   }
 
   /** True when a direct part covering `key` would be at least a quarter full. */
@@ -148,11 +139,10 @@ export class IdTable {
     direct.set(this.#direct);
     this.#direct = direct;
     // Move hashed keys now covered by the direct part.
-    const keys = this.#keys;
-    const vals = this.#vals;
-    for (let i = 0; i < vals.length; ) {
-      if (vals[i] !== 0 && keys[i]! < length) {
-        direct[keys[i]!] = vals[i]!;
+    const cells = this.#cells;
+    for (let i = 0; 2 * i < cells.length; ) {
+      if (cells[2 * i + 1] !== 0 && cells[2 * i]! < length) {
+        direct[cells[2 * i]!] = cells[2 * i + 1]!;
         this.#directSize++;
         this.#removeCell(i);
         continue; // backward shift may have moved another key into cell i
@@ -163,38 +153,8 @@ export class IdTable {
 
   /** Empties cell `i` of the hashed part, pulling later members of its probe run back (no tombstones). */
   #removeCell(i: number): void {
-    const keys = this.#keys;
-    const vals = this.#vals;
-    const mask = keys.length - 1;
-    let hole = i;
-    for (let j = (i + 1) & mask; vals[j] !== 0; j = (j + 1) & mask) {
-      const home = this.#home(keys[j]!);
-      const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (between) continue;
-      keys[hole] = keys[j]!;
-      vals[hole] = vals[j]!;
-      hole = j;
-    }
-    vals[hole] = 0;
+    deletePairAt(this.#cells, this.#bits, i);
     this.#hashSize--;
-  }
-
-  #rehash(bits: number): void {
-    const oldKeys = this.#keys;
-    const oldVals = this.#vals;
-    this.#bits = bits;
-    const keys = (this.#keys = new Uint32Array(1 << bits));
-    const vals = (this.#vals = new Uint32Array(1 << bits));
-    const mask = keys.length - 1;
-    for (let j = 0; j < oldVals.length; j++) {
-      const v = oldVals[j]!;
-      if (v === 0) continue;
-      const key = oldKeys[j]!;
-      let i = this.#home(key);
-      while (vals[i] !== 0) i = (i + 1) & mask;
-      keys[i] = key;
-      vals[i] = v;
-    }
   }
 }
 

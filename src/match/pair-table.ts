@@ -1,6 +1,7 @@
 /**
  * Open-addressing cells of `[hash, value + 1]` pairs (`value + 1 === 0` marks an empty cell) with linear probing
- * and backward-shift deletion: the table under {@link DigestIndex} and the hash list's entry table. Callers probe
+ * and backward-shift deletion: the table under {@link DigestIndex}, the hash list's entry table and the hashed part
+ * of {@link IdTable}. Callers probe
  * themselves from {@link pairHome} (their equality tests differ); the stored 32-bit hash lets a probe skip a
  * mismatching cell without reading its key, and lets the table grow without rehashing keys.
  *
