@@ -1,9 +1,9 @@
 /**
  * Open-addressing cells of `[hash, value + 1]` pairs (`value + 1 === 0` marks an empty cell) with linear probing
  * and backward-shift deletion: the table under {@link DigestIndex}, the hash list's entry table and the hashed part
- * of {@link IdTable}. Callers probe
- * themselves from {@link pairHome} (their equality tests differ); the stored 32-bit hash lets a probe skip a
- * mismatching cell without reading its key, and lets the table grow without rehashing keys.
+ * of {@link IdTable}. Callers probe themselves from {@link pairHome} (their equality tests differ); the stored
+ * 32-bit hash lets a probe skip a mismatching cell without reading its key, and lets the table grow without
+ * rehashing keys.
  *
  * A table of `2^bits` cells is a `Uint32Array` of `2 << bits` words.
  *
