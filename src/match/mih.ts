@@ -615,8 +615,7 @@ export class MihIndex implements HashIndex {
     if (scratch.cursor.length < buckets) scratch.cursor = new Uint32Array(buckets);
     const cursor = scratch.cursor;
     cursor.set(offsets.subarray(0, buckets));
-    const fits = table.entries.length >= live && table.entries.length <= live + (live >>> 3) + 64;
-    const entries = fits ? table.entries : new Int32Array(live + (live >>> 5));
+    const entries = entriesArray(table.entries, live);
     for (let j = 0; j < live; j++) entries[cursor[partKeys[j]!]!++] = partSlots[j]!;
     table.bucketBits = bucketBits;
     table.offsets = offsets;
@@ -640,9 +639,7 @@ export class MihIndex implements HashIndex {
     const buckets = 1 << bucketBits;
     if (bucketBits !== table.bucketBits || table.offsets.length !== buckets + 1) return false;
     const live = this.#live;
-    const spare = this.#spareEntries;
-    const fits = spare.length >= live && spare.length <= live + (live >>> 3) + 64;
-    const out = fits ? spare : new Int32Array(live + (live >>> 5));
+    const out = entriesArray(this.#spareEntries, live);
     const offsets = table.offsets;
     const old = table.entries;
     const alive = this.#alive;
@@ -741,4 +738,13 @@ function firstStageWords(r: number): number {
 /** Bucket bits for hashed (32-bit) substrings: about one bucket per entry, 2^10 to 2^24. */
 function hashedBucketBits(live: number): number {
   return Math.min(24, Math.max(10, Math.ceil(Math.log2(live + 1))));
+}
+
+/**
+ * An entries array for a table of `live` slots: `reuse` when it fits without wasting much (fresh 10–50 MB typed
+ * arrays per table make V8 run full GCs), else a new one with a little room to grow.
+ */
+function entriesArray(reuse: Int32Array<ArrayBuffer>, live: number): Int32Array<ArrayBuffer> {
+  const fits = reuse.length >= live && reuse.length <= live + (live >>> 3) + 64;
+  return fits ? reuse : new Int32Array(live + (live >>> 5));
 }
