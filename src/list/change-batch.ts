@@ -55,6 +55,16 @@ export function textStart(batch: Pick<ChangeBatch, 'textEnds'>, i: number): numb
   return i === 0 ? 0 : batch.textEnds[i - 1]!;
 }
 
+/** A batch's `text` as a Buffer (after a structured clone it is a plain Uint8Array); no copy. */
+export function textBuffer(batch: Pick<ChangeBatch, 'text'>): Buffer {
+  return Buffer.from(batch.text.buffer, batch.text.byteOffset, batch.text.byteLength);
+}
+
+/** Row `i`'s JSON, or null for a delete; `text` is {@link textBuffer} of the batch. */
+export function rowJson(batch: Pick<ChangeBatch, 'flags' | 'textEnds'>, text: Buffer, i: number): string | null {
+  return batch.flags[i]! & ROW_DELETE ? null : text.toString('utf8', textStart(batch, i), batch.textEnds[i]!);
+}
+
 /** Row `i`'s kind, or null for a delete. */
 export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
   const f = flags[i]!;

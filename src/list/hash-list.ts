@@ -30,6 +30,8 @@ import {
   ROW_SHA256,
   ROW_VIDEO,
   ROW_VPDQ,
+  rowJson,
+  textBuffer,
   textStart,
 } from './change-batch.js';
 import { EntryTable, isWellFormedText } from './entry-table.js';
@@ -533,7 +535,7 @@ export class HashList {
       setKind(state, h, KIND_CODE[kind]);
       if (f & ROW_VPDQ) {
         // Parsed from the JSON, so the list never shares an object with the caller.
-        const entry = deepFreeze(JSON.parse(Buffer.from(text.buffer, text.byteOffset + start, end - start).toString('utf8')) as ListEntry);
+        const entry = deepFreeze(JSON.parse(rowJson(batch, textBuffer(batch), i)!) as ListEntry);
         state.vpdq.set(h, entry);
         state.vpdqBytes += vpdqBytes(entry);
       }

@@ -16,7 +16,7 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { StoreError, SyncError } from '../errors.js';
 import { isHexOfLength } from '../hash/hex.js';
-import { type ChangeBatch, ChangeBatchBuilder, ROW_DELETE, rowKind, textStart } from '../list/change-batch.js';
+import { type ChangeBatch, ChangeBatchBuilder, rowJson, rowKind, textBuffer } from '../list/change-batch.js';
 import { STORE_APPLICATION_ID, STORE_MIGRATIONS, type StoreMigration } from './store-schema.js';
 import type { EntryKind, ListEntry, ListUpdate } from './types.js';
 
@@ -163,21 +163,11 @@ export function rowsOf(batch: ChangeBatch, input: Omit<StoreCommit, 'updates' | 
   };
 }
 
-/** Row `i`'s JSON, or null for a delete. */
-function rowJson(rows: StoreRows, text: Buffer, i: number): string | null {
-  return rows.flags[i]! & ROW_DELETE ? null : text.toString('utf8', textStart(rows, i), rows.textEnds[i]!);
-}
-
-/** `rows.text` as a Buffer (after a structured clone it is a plain Uint8Array). */
-function textOf(rows: StoreRows): Buffer {
-  return Buffer.from(rows.text.buffer, rows.text.byteOffset, rows.text.byteLength);
-}
-
 /** The effective changes of a rows commit, in order, as an in-memory list applies them. @internal */
 export function toCommitResult(rows: StoreRows, updates: readonly ListUpdate[], done: StoreRowsResult): StoreCommitResult {
   const changes: StoreChange[] = [];
   const { outcomes } = done;
-  const text = textOf(rows);
+  const text = textBuffer(rows);
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i]!;
     if (outcome === ROW_NO_CHANGE) continue;
@@ -481,7 +471,7 @@ export class ListStore {
   commitRows(input: StoreRows): StoreRowsResult {
     const db = this.#writable('commit to');
     const { sourceId, keys } = input;
-    const text = textOf(input);
+    const text = textBuffer(input);
     const select = this.#stmt('SELECT id, entry FROM entries WHERE source = ? AND key = ?');
     // Insert first: for a new key (the bulk of a first sync) that is one B-tree probe instead of a lookup + insert.
     const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING');
