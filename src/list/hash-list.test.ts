@@ -155,6 +155,14 @@ describe('HashList', () => {
     expect([...list.vpdqEntries()].map((e) => e.id)).toEqual(['a']);
     list.apply('v', [{ key: 'a', entry: null }]);
     expect([...list.vpdqEntries()]).toEqual([]);
+    // Mixed in a page with other entries, each vPDQ entry is its own.
+    const video = (id: string, bit: number): ListEntry => ({ source: 'v', id, kind: 'video', fingerprints: { vpdq: [{ pdq: pdqHex([bit]), quality: 80, timestamp: bit }] } });
+    list.apply('v', [
+      { key: 'i', entry: image('v', 'i', [3]) },
+      { key: 'b', entry: video('b', 5) },
+      { key: 'c', entry: video('c', 7) },
+    ]);
+    expect([...list.vpdqEntries()].sort((x, y) => x.id.localeCompare(y.id))).toEqual([video('b', 5), video('c', 7)]);
   });
 
   it('validates options and arguments', () => {
