@@ -33,16 +33,8 @@ const MIN_TABLE_BITS = 4;
  * Two keys differing only in lone surrogates would be one key in the store and two in a `Map`.
  */
 export function isWellFormedText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c & 0xf800) !== 0xd800) continue;
-    // A high surrogate must be followed by a low one; a low one on its own is lone.
-    if (c >= 0xdc00) return false;
-    const next = text.charCodeAt(i + 1);
-    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-    i++;
-  }
-  return true;
+  // Node >= 20 has the native check (ES2024), an order of magnitude faster than a charCodeAt loop.
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** FNV-1a over the UTF-16 code units of `key`, seeded with the table's seed and the source index. */
