@@ -15,7 +15,7 @@ import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
 import { createFileSource } from '../../src/sync/file-source.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
 import { sourceSpecOf } from '../../src/sync/source-spec.js';
-import { fetchOnThread, packedPageOf } from '../../src/sync/source-thread.js';
+import { AHEAD, fetchOnThread, packedPageOf } from '../../src/sync/source-thread.js';
 import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
 import { sync } from '../../src/sync/syncer.js';
@@ -237,6 +237,29 @@ describe('sync with the source on its own thread', () => {
     expect((await stopped.next()).done).toBe(false);
     await stopped.return!();
     expect(await stopped.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('runs at most AHEAD pages ahead of the consumer: memory stays bounded by page size', async () => {
+    const pageSize = 10;
+    const mock = await server({ entries: pageSize * (AHEAD + 20), pageSize });
+    const spec = sourceSpecOf(source(mock))!;
+    const pages = fetchOnThread(spec, null, { fingerprints: true })!;
+    cleanups.push(() => pages.return!());
+    const entriesRequests = () => mock.requests.filter((r) => r.endpoint === 'entries').length;
+    expect(packedPageOf((await pages.next()).value)!.batch.count).toBe(pageSize);
+    // Let the thread run as far ahead as it will: until the request count stops growing.
+    let seen = -1;
+    for (let i = 0; i < 200 && entriesRequests() !== seen; i++) {
+      seen = entriesRequests();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The consumed page, AHEAD pages sent ahead, one packed page waiting for a credit, and the source's own
+    // read-ahead request for the next one.
+    expect(entriesRequests()).toBeGreaterThan(AHEAD);
+    expect(entriesRequests()).toBeLessThanOrEqual(AHEAD + 3);
+    let entries = pageSize;
+    for (let step = await pages.next(); !step.done; step = await pages.next()) entries += packedPageOf(step.value)!.batch.count;
+    expect(entries).toBe(pageSize * (AHEAD + 20));
   });
 
   it('validates the option', async () => {
