@@ -247,15 +247,13 @@ describe('sync with the source on its own thread', () => {
     cleanups.push(() => pages.return!());
     const entriesRequests = () => mock.requests.filter((r) => r.endpoint === 'entries').length;
     expect(packedPageOf((await pages.next()).value)!.batch.count).toBe(pageSize);
-    // Let the thread run as far ahead as it will: until the request count stops growing.
-    let seen = -1;
-    for (let i = 0; i < 200 && entriesRequests() !== seen; i++) {
-      seen = entriesRequests();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // The consumed page, AHEAD pages sent ahead, one packed page waiting for a credit, and the source's own
-    // read-ahead request for the next one.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // It does read ahead while nobody asks...
+    for (let i = 0; i < 400 && entriesRequests() <= AHEAD; i++) await sleep(50);
     expect(entriesRequests()).toBeGreaterThan(AHEAD);
+    // ...but no further than the consumed page, AHEAD pages sent ahead, one packed page waiting for a credit, and
+    // the source's own read-ahead request for the next one (a page of 10 takes milliseconds: 500 ms is plenty).
+    await sleep(500);
     expect(entriesRequests()).toBeLessThanOrEqual(AHEAD + 3);
     let entries = pageSize;
     for (let step = await pages.next(); !step.done; step = await pages.next()) entries += packedPageOf(step.value)!.batch.count;
