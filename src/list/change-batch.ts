@@ -5,8 +5,8 @@
  * Why: a sync holds a batch from the page that started it until the store has committed it and the in-memory list
  * has applied it. Held as entry objects, every entry of a million survived several young-generation collections
  * and was promoted, traced and swept again (docs/performance.md). Packed as soon as a page is prepared, the
- * objects die young; the same bytes then go to the store's writer (one copy of a buffer instead of a structured
- * clone of thousands of strings) and into the list's {@link EntryTable} (a byte copy, no second encode).
+ * objects die young; the same bytes then go to the store's writer (shared memory, not a structured clone of
+ * thousands of strings) and into the list's {@link EntryTable} (a byte copy, no second encode).
  *
  * @internal
  * @module
@@ -69,6 +69,13 @@ export function rowJson(batch: Pick<ChangeBatch, 'flags' | 'textEnds'>, text: Bu
 export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
   const f = flags[i]!;
   return f & ROW_DELETE ? null : f & ROW_VIDEO ? 'video' : 'image';
+}
+
+/** `bytes` copied into a new `SharedArrayBuffer`. */
+function sharedCopy(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
 }
 
 /** Collects changes into a {@link ChangeBatch}. */
@@ -188,9 +195,10 @@ export class ChangeBatchBuilder {
       sourceOf: this.#sourceOf.slice(0, n),
       keys: this.#keys,
       flags: this.#flags.slice(0, n),
-      text: new Uint8Array(this.#text.subarray(0, this.#textUsed)),
+      text: sharedCopy(this.#text.subarray(0, this.#textUsed)),
       textEnds: this.#textEnds.slice(0, n),
-      // Every buffer is the batch's own (never shared), so a batch can be transferred to another thread.
+      // Every buffer is the batch's own, so a batch can be transferred to another thread; the text is in shared
+      // memory, so posting it to the store writer thread (which only reads it) does not copy it.
       fingerprints: this.#withFingerprints ? this.#fingerprints.slice(0, n * FINGERPRINT_ROW_BYTES) : new Uint8Array(0),
     };
     this.#sources = [];

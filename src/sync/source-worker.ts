@@ -51,7 +51,8 @@ if (port) {
         if (controller.signal.aborted) return;
         credits--;
         const skipped = [...(page.skipped ?? []), ...prepared.skipped];
-        const transfer = [batch.sourceOf, batch.flags, batch.text, batch.textEnds, batch.fingerprints].map((a) => a.buffer as ArrayBuffer);
+        // The text is shared memory already (sent without a copy); the rest moves to the syncing thread.
+        const transfer = [batch.sourceOf, batch.flags, batch.textEnds, batch.fingerprints].map((a) => a.buffer as ArrayBuffer);
         post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);
       }
       post({ type: 'done' });
