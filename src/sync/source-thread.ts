@@ -25,7 +25,8 @@ import { spawnSiblingWorker } from './worker-script.js';
  * Pages a source thread may have sent ahead of the one being consumed. More than a commit's worth (10 pages of
  * 1000 entries by default): the syncing thread applies each committed batch to the list in one burst, and the
  * source thread should go on fetching and parsing through it rather than stop after a page or two. Five
- * order-balanced 1M pairs took 0.94-0.99x the time of 2 pages ahead; at most about 5 MB of packed pages wait.
+ * order-balanced 1M pairs took 0.94-0.99x the time of 2 pages ahead. With 1000-entry pages, at most about 5 MB
+ * of packed pages wait.
  */
 export const AHEAD = 12;
 
