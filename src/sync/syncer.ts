@@ -289,8 +289,13 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   let lastCheckpoint: unknown;
   let hasLast = false;
   let storeFailed = false;
-  /** The commit in flight (at most one): resolves to undefined, or to its error, once its result is applied. */
+  /**
+   * The commit in flight (at most one): resolves to undefined once its result is applied, to its error, or (when a
+   * flush was waiting for it) to the application left for that flush to do after it has sent the next commit.
+   */
   let inflight: Promise<unknown> | undefined;
+  /** A flush is waiting for the commit in flight, with the next batch ready to send. */
+  let flushWaiting = false;
   /** Whether the pages come from a source thread. */
   let onThread = false;
 
@@ -322,51 +327,74 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     });
   };
 
-  /** Waits for the commit in flight and throws its error, if any. */
+  /** Waits for the commit in flight, applies its result if that was left to the caller, and throws its error. */
   const settle = async (): Promise<void> => {
+    (await waitInflight())?.();
+  };
+
+  /** Waits for the commit in flight; returns the application of its result when that was left to the caller. */
+  const waitInflight = async (): Promise<(() => void) | undefined> => {
     const pending = inflight;
     inflight = undefined;
-    const err = await pending;
-    if (err !== undefined) throw err;
+    const outcome = await pending;
+    if (outcome === undefined || typeof outcome === 'function') return outcome as (() => void) | undefined;
+    throw outcome;
   };
 
   /**
    * Commits the buffered pages. On a writer thread the commit is left in flight (the caller goes on fetching and
-   * parsing) and its result is applied to the report and the list when it arrives; the next flush waits for it.
+   * parsing) and its result is applied to the report and the list when it arrives, or, when the next flush is
+   * already waiting for it, right after that flush has sent its own batch. Results are applied in commit order.
    */
   const flush = async (replaceAllAfterSeq?: number): Promise<void> => {
-    await settle();
-    if (bufferedPages === 0) return;
-    const batch = buffer.build();
-    const pages = bufferedPages;
-    const skipped = bufferedSkipped;
-    const checkpoint = pendingCheckpoint;
-    bufferedPages = 0;
-    bufferedSkipped = 0;
-    const checkpointJson = JSON.stringify(checkpoint);
-    const rows = rowsOf(
-      batch,
-      {
-        sourceId: source.id,
-        expectedCheckpoint: expectedJson,
-        ...(lock ? { lockToken: lock.token } : {}),
-        ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
-      },
-      checkpointJson,
-    );
-    expectedJson = checkpointJson;
-    const writer = await writers.next(batch.count);
-    inflight = writer.commit(rows).then(
-      (done) => {
-        applied(batch, done, pages, skipped, checkpoint, writer.threaded);
-        return undefined;
-      },
-      (err: unknown) => {
-        storeFailed = true;
-        return err;
-      },
-    );
-    if (!writer.threaded) await settle();
+    if (bufferedPages === 0) return settle();
+    // The next batch is ready: send it as soon as the commit in flight is done, and only then apply that commit's
+    // result to the list, so the writer works on this batch meanwhile instead of waiting for the list.
+    flushWaiting = inflight !== undefined;
+    let applyPrevious: (() => void) | undefined;
+    try {
+      applyPrevious = await waitInflight();
+    } finally {
+      flushWaiting = false;
+    }
+    let threaded: boolean;
+    try {
+      const batch = buffer.build();
+      const pages = bufferedPages;
+      const skipped = bufferedSkipped;
+      const checkpoint = pendingCheckpoint;
+      bufferedPages = 0;
+      bufferedSkipped = 0;
+      const checkpointJson = JSON.stringify(checkpoint);
+      const rows = rowsOf(
+        batch,
+        {
+          sourceId: source.id,
+          expectedCheckpoint: expectedJson,
+          ...(lock ? { lockToken: lock.token } : {}),
+          ...(replaceAllAfterSeq !== undefined ? { replaceAllAfterSeq } : {}),
+        },
+        checkpointJson,
+      );
+      expectedJson = checkpointJson;
+      const writer = await writers.next(batch.count);
+      threaded = writer.threaded;
+      inflight = writer.commit(rows).then(
+        (done) => {
+          const apply = () => applied(batch, done, pages, skipped, checkpoint, writer.threaded);
+          if (flushWaiting) return apply;
+          apply();
+          return undefined;
+        },
+        (err: unknown) => {
+          storeFailed = true;
+          return err;
+        },
+      );
+    } finally {
+      applyPrevious?.(); // committed before this flush began: it must reach the list even if sending this one failed
+    }
+    if (!threaded) await settle();
   };
 
   let iterator: AsyncIterator<DeltaPage> | undefined;
