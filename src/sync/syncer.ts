@@ -293,7 +293,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
    * The commit in flight (at most one): resolves to undefined once its result is applied, to its error, or (when a
    * flush was waiting for it) to the application left for that flush to do after it has sent the next commit.
    */
-  let inflight: Promise<unknown> | undefined;
+  let inflight: Promise<undefined | { readonly error: unknown } | { readonly apply: () => void }> | undefined;
   /** A flush is waiting for the commit in flight, with the next batch ready to send. */
   let flushWaiting = false;
   /** Whether the pages come from a source thread. */
@@ -337,8 +337,8 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     const pending = inflight;
     inflight = undefined;
     const outcome = await pending;
-    if (outcome === undefined || typeof outcome === 'function') return outcome as (() => void) | undefined;
-    throw outcome;
+    if (outcome !== undefined && 'error' in outcome) throw outcome.error;
+    return outcome?.apply;
   };
 
   /**
@@ -382,13 +382,13 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       inflight = writer.commit(rows).then(
         (done) => {
           const apply = () => applied(batch, done, pages, skipped, checkpoint, writer.threaded);
-          if (flushWaiting) return apply;
+          if (flushWaiting) return { apply };
           apply();
           return undefined;
         },
-        (err: unknown) => {
+        (error: unknown) => {
           storeFailed = true;
-          return err;
+          return { error };
         },
       );
     } finally {
