@@ -162,12 +162,14 @@ export function renderPage(page: PageModel): RenderedPage {
     return (chance(0.9) ? prefix : '') + n;
   };
   const charRef = (c: string) => (chance(0.5) ? `&#${c.codePointAt(0)};` : `&#x${c.codePointAt(0)!.toString(16)};`);
-  const escapeText = (value: string): string => {
+  /** `value` as character data after `before` (what the element's content already holds). */
+  const escapeText = (value: string, before: string): string => {
     let out = '';
     for (const c of value) {
       if (c === '<') out += pick(['&lt;', '&#60;', '&#x3C;']);
       else if (c === '&') out += pick(['&amp;', '&#38;', '&#x26;']);
-      else if (c === '>') out += out.endsWith(']]') || chance(0.5) ? '&gt;' : '>';
+      // "]]>" may not appear in character data, also when its "]]" ended the piece before.
+      else if (c === '>') out += (before.slice(-2) + out).endsWith(']]') || chance(0.5) ? '&gt;' : '>';
       else if (c === '"' && chance(0.5)) out += '&quot;';
       else if (c === "'" && chance(0.5)) out += '&apos;';
       else if (c === '\r' && chance(0.5)) out += '&#13;';
@@ -187,7 +189,7 @@ export function renderPage(page: PageModel): RenderedPage {
       const piece = chars.slice(i, i + n).join('');
       i += n;
       if (chance(0.2)) out += `<![CDATA[${piece.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
-      else out += escapeText(piece);
+      else out += escapeText(piece, out);
       if (chance(0.05)) out += pick(['<!-- in text -->', '<?pi in text?>']);
     }
     return out;
