@@ -71,6 +71,12 @@ export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
   return f & ROW_DELETE ? null : f & ROW_VIDEO ? 'video' : 'image';
 }
 
+/**
+ * Rows a new builder has room for. Small: `HashList.apply` makes a builder per call, often for one update, and a
+ * builder sized for a page made that call allocate and zero ~170 KB; the sync's builders live long and grow once.
+ */
+const INITIAL_ROWS = 16;
+
 /** `bytes` copied into a new `SharedArrayBuffer`. */
 function sharedCopy(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
@@ -83,11 +89,11 @@ export class ChangeBatchBuilder {
   readonly #withFingerprints: boolean;
   #sources: string[] = [];
   #sourceIndex = new Map<string, number>();
-  #sourceOf = new Uint32Array(1024);
+  #sourceOf = new Uint32Array(INITIAL_ROWS);
   #keys: string[] = [];
-  #flags = new Uint8Array(1024);
-  #textEnds = new Uint32Array(1024);
-  #text = Buffer.allocUnsafeSlow(1 << 16);
+  #flags = new Uint8Array(INITIAL_ROWS);
+  #textEnds = new Uint32Array(INITIAL_ROWS);
+  #text = Buffer.allocUnsafeSlow(INITIAL_ROWS * 512);
   #textUsed = 0;
   #fingerprints: Uint8Array;
   #count = 0;
@@ -95,7 +101,7 @@ export class ChangeBatchBuilder {
   /** @param options.fingerprints - false: skip decoding fingerprints (nobody will index this batch). */
   constructor(options: { fingerprints?: boolean } = {}) {
     this.#withFingerprints = options.fingerprints !== false;
-    this.#fingerprints = new Uint8Array(this.#withFingerprints ? 1024 * FINGERPRINT_ROW_BYTES : 0);
+    this.#fingerprints = new Uint8Array(this.#withFingerprints ? INITIAL_ROWS * FINGERPRINT_ROW_BYTES : 0);
   }
 
   /** Rows added since the last {@link build}. */

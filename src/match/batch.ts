@@ -67,8 +67,9 @@ export function checkBatch(batch: IndexBatch): CheckedBatch {
     }
     adds = { count: pairs.length, pairs: pairs as readonly IndexPair[], ids: EMPTY_IDS, hashes: EMPTY_BYTES };
   } else {
-    let ids = new Uint32Array(1024);
-    let hashes = new Uint8Array(1024 * 32);
+    // Small to start: an index often gets batches of one (a list applying a single update).
+    let ids = new Uint32Array(16);
+    let hashes = new Uint8Array(16 * 32);
     let count = 0;
     for (const pair of batch.add as Iterable<unknown>) {
       checkPair(pair, count);
