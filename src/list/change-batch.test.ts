@@ -85,7 +85,7 @@ function decode(batch: ChangeBatch) {
 describe('ChangeBatchBuilder', () => {
   it('packs every change so that it decodes back to its source, key, kind, JSON and fingerprint bytes (property)', () => {
     fc.assert(
-      fc.property(fc.array(changeArb, { maxLength: 30 }), (changes) => {
+      fc.property(fc.array(changeArb, { maxLength: 30, size: 'max' }), (changes) => {
         const batch = build(changes);
         expect(batch.count).toBe(changes.length);
         decode(batch).forEach((row, i) => {
@@ -131,7 +131,7 @@ describe('ChangeBatchBuilder', () => {
 
   it('truncate drops exactly the rows after the mark, and the builder is reusable after build', () => {
     fc.assert(
-      fc.property(fc.array(changeArb, { maxLength: 20 }), fc.nat(25), (changes, mark) => {
+      fc.property(fc.array(changeArb, { maxLength: 20, size: 'max' }), fc.nat(25), (changes, mark) => {
         const builder = new ChangeBatchBuilder();
         for (const c of changes) builder.add(c.source, c.key, c.entry);
         builder.truncate(mark);

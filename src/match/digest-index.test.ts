@@ -15,7 +15,7 @@ describe.each([16, 20, 32] as const)('DigestIndex(%i)', (bytes) => {
       fc.record({ kind: fc.constant('remove' as const), id }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 200, size: 'max' }), (ops) => {
         const index = new DigestIndex(bytes);
         const oracle = new Map<number, string>();
         for (const o of ops) {

@@ -220,7 +220,7 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
           arbitrary: fc.record({
             kind: fc.constant('batch' as const),
             remove: fc.array(id, { maxLength: 10 }),
-            add: fc.array(fc.tuple(id, hash), { maxLength: 30 }),
+            add: fc.array(fc.tuple(id, hash), { maxLength: 30, size: 'max' }),
             lazily: fc.boolean(),
           }),
         },
@@ -242,7 +242,7 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
         },
       );
       fc.assert(
-        fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        fc.property(fc.array(op, { maxLength: 120, size: 'max' }), (ops) => {
           const index = make();
           const live = new Map<number, Uint8Array>();
           for (const o of ops) {

@@ -10,7 +10,7 @@ describe('IdTable', () => {
       fc.record({ kind: fc.constant('delete' as const), key }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 400, size: 'max' }), (ops) => {
         const table = new IdTable();
         const oracle = new Map<number, number>();
         for (const o of ops) {

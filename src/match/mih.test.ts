@@ -56,7 +56,7 @@ describe('MihIndex', () => {
   it('rebuilds tables by merging through batches of adds, replacements and removals, and answers like a scan', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ adds: fc.nat({ max: 40 }), replaces: fc.nat({ max: 10 }), removes: fc.nat({ max: 15 }) }), { minLength: 5, maxLength: 25 }),
+        fc.array(fc.record({ adds: fc.nat({ max: 40 }), replaces: fc.nat({ max: 10 }), removes: fc.nat({ max: 15 }) }), { minLength: 5, maxLength: 25, size: 'max' }),
         fc.integer({ min: 1, max: 1e6 }),
         (batches, seed) => {
           const index = new MihIndex({ substringBits: 8, minDeltaEntries: 8, maxDeltaFraction: 1 / 8 });

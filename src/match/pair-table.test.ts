@@ -18,7 +18,7 @@ describe('pair table', () => {
     }
     const op = fc.record({ remove: fc.boolean(), value: fc.nat({ max: 11 }), hash: fc.constantFrom(...hashes) });
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.boolean(), (ops, regrow) => {
+      fc.property(fc.array(op, { maxLength: 60, size: 'max' }), fc.boolean(), (ops, regrow) => {
         let bits = 4;
         let cells = new Uint32Array(2 << bits);
         const model = new Map<number, number>();
