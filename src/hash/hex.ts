@@ -64,9 +64,7 @@ export function parseHex(kind: HexHashKind, value: unknown): Uint8Array {
     });
   }
   const out = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) {
-    out[i] = (HEX_VALUE[value.charCodeAt(2 * i)]! << 4) | HEX_VALUE[value.charCodeAt(2 * i + 1)]!;
-  }
+  decodeHexInto(kind, value, out, 0);
   return out;
 }
 
