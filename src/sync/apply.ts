@@ -36,25 +36,24 @@ export function prepareUpdates(sourceId: string, updates: readonly ListUpdate[])
     return out;
   }
   for (const update of updates) {
-    const key: unknown = (update as Partial<ListUpdate> | null)?.key;
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      out.skipped.push({ reason: `update key must be a string of 1 to ${MAX_KEY_LENGTH} characters` });
-      continue;
-    }
-    if (!isWellFormedText(key)) {
-      out.skipped.push({ reason: 'update key must be well-formed Unicode (it has a lone surrogate)' });
-      continue;
-    }
-    const entry: unknown = update.entry;
-    if (entry === null) {
-      out.updates.push({ key, entry: null });
-      continue;
-    }
-    const checked = checkEntry(sourceId, entry);
-    if (typeof checked === 'string') out.skipped.push({ key, reason: checked });
-    else out.updates.push({ key, entry: checked });
+    const prepared = prepareUpdate(sourceId, update);
+    if ('reason' in prepared) out.skipped.push(prepared);
+    else out.updates.push(prepared);
   }
   return out;
+}
+
+/** {@link prepareUpdates} for one update: the normalised update, or the skipped record with its reason. */
+export function prepareUpdate(sourceId: string, update: ListUpdate): ListUpdate | SkippedRecord {
+  const key: unknown = (update as Partial<ListUpdate> | null)?.key;
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    return { reason: `update key must be a string of 1 to ${MAX_KEY_LENGTH} characters` };
+  }
+  if (!isWellFormedText(key)) return { reason: 'update key must be well-formed Unicode (it has a lone surrogate)' };
+  const entry: unknown = update.entry;
+  if (entry === null) return { key, entry: null };
+  const checked = checkEntry(sourceId, entry);
+  return typeof checked === 'string' ? { key, reason: checked } : { key, entry: checked };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -4,10 +4,9 @@
  * @internal
  * @module
  */
-import type { ChangeBatch } from '../list/change-batch.js';
+import type { PackedPage } from './packed-page.js';
 import type { SourceSpec } from './source-spec.js';
 import type { SerializedError } from './thread-errors.js';
-import type { SkippedRecord } from './types.js';
 
 /** `workerData` of a source thread. */
 export interface SourceThreadStart {
@@ -22,15 +21,7 @@ export interface SourceThreadStart {
 /** To the source thread: one more page may be sent; or stop now. */
 export type SourceThreadRequest = { type: 'more' } | { type: 'stop' };
 
-/** A page as a source thread sends it: prepared (validated, normalised) and packed. */
-export interface PackedPage {
-  batch: ChangeBatch;
-  /** The source's skipped records and the ones preparation skipped. */
-  skipped: SkippedRecord[];
-  checkpoint: unknown;
-  replaceAll?: boolean;
-}
-
+/** To the syncing thread: a page, prepared (validated, normalised) and packed; an HTTP event; the end; an error. */
 export type SourceThreadMessage =
   | { type: 'page'; page: PackedPage }
   | { type: 'http'; event: unknown }

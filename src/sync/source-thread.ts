@@ -16,7 +16,8 @@ import type { Worker } from 'node:worker_threads';
 import { SyncError } from '../errors.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from './http.js';
 import type { SourceSpec } from './source-spec.js';
-import type { PackedPage, SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
+import { packedDeltaPage } from './packed-page.js';
+import type { SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
 import { deserializeError } from './thread-errors.js';
 import type { DeltaPage } from './types.js';
 import { spawnSiblingWorker } from './worker-script.js';
@@ -30,13 +31,7 @@ import { spawnSiblingWorker } from './worker-script.js';
  */
 export const AHEAD = 12;
 
-const PACKED = Symbol('tidscan.packedPage');
 const httpChannel = channel(HTTP_DIAGNOSTICS_CHANNEL);
-
-/** A delta page that arrived prepared and packed from a source thread (its `updates` array is empty). */
-export function packedPageOf(page: DeltaPage): PackedPage | undefined {
-  return (page as unknown as Record<symbol, PackedPage | undefined>)[PACKED];
-}
 
 /**
  * Starts fetching `spec`'s pages after `checkpoint` on a source thread. Undefined when no thread can be had (the
@@ -93,10 +88,7 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
     const { message } = settled;
     if (message.type === 'page') {
       this.#worker.postMessage({ type: 'more' } satisfies SourceThreadRequest);
-      const { page } = message;
-      const delta: DeltaPage = { updates: [], skipped: page.skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) };
-      Object.defineProperty(delta, PACKED, { value: page });
-      return { done: false, value: delta };
+      return { done: false, value: packedDeltaPage(message.page) };
     }
     this.#finish();
     if (message.type === 'error') throw deserializeError(message.error);

@@ -25,7 +25,8 @@ import { isStoreWriterMode, type StoreWriterMode, SyncWriters } from './store-wr
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { sourceSpecOf } from './source-spec.js';
-import { fetchOnThread, packedPageOf } from './source-thread.js';
+import { packedPageOf } from './packed-page.js';
+import { fetchOnThread } from './source-thread.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
 import type { DeltaPage, HashListSource } from './types.js';
 
