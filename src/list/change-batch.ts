@@ -150,6 +150,47 @@ export class ChangeBatchBuilder {
     this.#count = i + 1;
   }
 
+  /** Bytes of JSON text written so far. */
+  get textUsed(): number {
+    return this.#textUsed;
+  }
+
+  /**
+   * The text buffer, with room for `bytes` more after {@link textUsed}: a caller that encodes a row's JSON itself
+   * writes it there, then calls {@link addEncoded}.
+   */
+  reserveText(bytes: number): Buffer {
+    if (this.#textUsed + bytes > this.#text.length) this.#growText(this.#textUsed + bytes);
+    return this.#text;
+  }
+
+  /** The fingerprint slab, with room for the next row at `count * FINGERPRINT_ROW_BYTES`. */
+  fingerprintSlab(): Uint8Array {
+    if (this.#count === this.#flags.length) this.#grow();
+    return this.#fingerprints;
+  }
+
+  /**
+   * Adds a row whose JSON the caller wrote into {@link reserveText} up to `textEnd` (equal to {@link textUsed} for a
+   * delete) and whose fingerprints it decoded into {@link fingerprintSlab}; `flags` says which. Nothing is checked:
+   * the caller guarantees what {@link add} would have checked.
+   */
+  addEncoded(source: string, key: string, flags: number, textEnd: number): void {
+    const i = this.#count;
+    if (i === this.#flags.length) this.#grow();
+    let s = this.#sourceIndex.get(source);
+    if (s === undefined) {
+      s = this.#sources.length;
+      this.#sources.push(source);
+      this.#sourceIndex.set(source, s);
+    }
+    this.#sourceOf[i] = s;
+    this.#keys.push(key);
+    this.#flags[i] = flags;
+    this.#textEnds[i] = this.#textUsed = textEnd;
+    this.#count = i + 1;
+  }
+
   /**
    * Appends every row of `batch` (a page packed elsewhere, e.g. on a source thread). Its fingerprints must have been
    * packed when this builder packs them.

@@ -12,6 +12,7 @@ import { prepareUpdates } from './apply.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from './http.js';
 import { createFileSource } from './file-source.js';
 import { createNcmecSource } from './ncmec/source.js';
+import { packedPageOf, withPackRequest } from './packed-page.js';
 import { createStopNciiSource } from './stopncii.js';
 import type { SourceSpec } from './source-spec.js';
 import type { SourceThreadMessage, SourceThreadRequest, SourceThreadStart } from './source-thread-protocol.js';
@@ -43,14 +44,17 @@ if (port) {
     try {
       const source = createSource(start.spec);
       const builder = new ChangeBatchBuilder({ fingerprints: start.fingerprints });
-      for await (const page of source.fetch(start.checkpoint, { signal: controller.signal })) {
-        const prepared = prepareUpdates(source.id, page.updates);
-        for (const u of prepared.updates) builder.add(source.id, u.key, u.entry);
-        const batch = builder.build();
+      const options = withPackRequest({ signal: controller.signal }, { fingerprints: start.fingerprints });
+      for await (const page of source.fetch(start.checkpoint, options)) {
+        // A source that packs (NCMEC) hands over its batch; any other page is prepared and packed here.
+        const packed = packedPageOf(page);
+        const prepared = packed ? undefined : prepareUpdates(source.id, page.updates);
+        if (prepared) for (const u of prepared.updates) builder.add(source.id, u.key, u.entry);
+        const batch = packed ? packed.batch : builder.build();
         while (credits === 0 && !controller.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
         if (controller.signal.aborted) return;
         credits--;
-        const skipped = [...(page.skipped ?? []), ...prepared.skipped];
+        const skipped = [...(page.skipped ?? []), ...(prepared?.skipped ?? [])];
         // The text is shared memory already (sent without a copy); the rest moves to the syncing thread.
         const transfer = [batch.sourceOf, batch.flags, batch.textEnds, batch.fingerprints].map((a) => a.buffer as ArrayBuffer);
         post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);

@@ -25,7 +25,7 @@ import { isStoreWriterMode, type StoreWriterMode, SyncWriters } from './store-wr
 import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { sourceSpecOf } from './source-spec.js';
-import { packedPageOf } from './packed-page.js';
+import { packedPageOf, withPackRequest } from './packed-page.js';
 import { fetchOnThread } from './source-thread.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
 import type { DeltaPage, HashListSource } from './types.js';
@@ -410,7 +410,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     const spec = o.sourceThread ? sourceSpecOf(source) : undefined;
     const threadPages = spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined });
     onThread = threadPages !== undefined;
-    iterator = threadPages ?? source.fetch(committed, { signal: controller.signal })[Symbol.asyncIterator]();
+    iterator = threadPages ?? source.fetch(committed, withPackRequest({ signal: controller.signal }, { fingerprints: list !== undefined }))[Symbol.asyncIterator]();
     const it = iterator;
     const pull = () => {
       const p = it.next();

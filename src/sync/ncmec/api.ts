@@ -9,6 +9,7 @@ import { SyncError } from '../../errors.js';
 import type { HttpClient } from '../http.js';
 import { type NcmecEntriesPage, parseEntriesPage } from './entries-xml.js';
 import { childrenNamed, parseSmallXml } from './small-xml.js';
+import type { PackRequest } from '../packed-page.js';
 
 /** The XML namespace of NCMEC v2 documents. */
 export const NCMEC_XML_NAMESPACE = 'https://hashsharing.ncmec.org/hashsharing/v2';
@@ -54,7 +55,8 @@ export interface NcmecApi {
    * be sent elsewhere).
    */
   resolveNext(next: string): URL;
-  fetchEntriesPage(url: URL, signal?: AbortSignal): Promise<NcmecEntriesPage>;
+  /** One entries page; packed (see `parseEntriesPage`) when `pack` is given. */
+  fetchEntriesPage(url: URL, signal?: AbortSignal, pack?: PackRequest): Promise<NcmecEntriesPage>;
   getStatus(signal?: AbortSignal): Promise<NcmecStatus>;
   getFeedbackReasons(type: string, signal?: AbortSignal): Promise<NcmecFeedbackReason[]>;
   submitFeedback(input: NcmecFeedbackInput): Promise<void>;
@@ -108,8 +110,8 @@ export function createNcmecApi(options: { http: HttpClient; baseUrl: URL; author
       return new URL(`${baseHref}/v2/entries?from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toIso)}`);
     },
     resolveNext,
-    fetchEntriesPage(url, signal) {
-      return http.request(url, (res) => parseEntriesPage(res.body, sourceId, { url: res.url }), {
+    fetchEntriesPage(url, signal, pack) {
+      return http.request(url, (res) => parseEntriesPage(res.body, sourceId, { url: res.url }, pack), {
         headers,
         ...(signal ? { signal } : {}),
       });

@@ -15,17 +15,28 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer';
 import { SyncError } from '../../errors.js';
 import { HASH_BYTES } from '../../hash/hex.js';
+import { type ChangeBatch, ChangeBatchBuilder } from '../../list/change-batch.js';
+import { prepareUpdate } from '../apply.js';
 import { normalizeIsoTimestamp } from '../iso-timestamp.js';
+import type { PackRequest } from '../packed-page.js';
 import type { EntryKind, Fingerprints, ListEntry, ListUpdate, SkippedRecord } from '../types.js';
+import { DECLINE, FastRecordReader, MORE } from './fast-record.js';
 import { type XmlContentHandler, XmlScanner, type XmlStartTag } from './xml-scanner.js';
 import { Utf8ChunkDecoder } from './xml-utf8.js';
 
 /** One parsed page. */
 export interface NcmecEntriesPage {
+  /** Empty when the page was packed ({@link batch}). */
   updates: ListUpdate[];
+  /** The records that could not be used; when packed, also the updates that preparation refused. */
   skipped: SkippedRecord[];
+  /** The updates prepared and packed, in document order, when the caller asked for packing. */
+  batch?: ChangeBatch;
+  /** How many records of a packed page the fast path read (the rest went through the scanner). @internal */
+  fastRecords?: number;
   /** The `<paging><next>` link, unescaped, as the server wrote it (usually relative to the base URL). */
   next?: string;
 }
@@ -152,9 +163,35 @@ class EntriesPageBuilder implements XmlContentHandler {
   private lastMemberId = '';
   private lastMemberName = '';
   private lastClassification = '';
+  /** Packing: each update is prepared and packed at once, in document order with the fast path's. */
+  private readonly packer: ChangeBatchBuilder | undefined;
 
-  constructor(sourceId: string) {
+  constructor(sourceId: string, packer?: ChangeBatchBuilder) {
     this.sourceId = sourceId;
+    this.packer = packer;
+  }
+
+  /** True between records directly inside `<images>` or `<videos>`: where the fast path may read a record. */
+  get betweenRecords(): boolean {
+    const stack = this.stack;
+    return this.record === undefined && stack.length === 1 && (stack[0] === 'images' || stack[0] === 'videos');
+  }
+
+  /** The fast path read (and packed) one record. */
+  countFastRecord(): void {
+    this.recordCount++;
+    this.chars = '';
+  }
+
+  private emit(update: ListUpdate): void {
+    const packer = this.packer;
+    if (!packer) {
+      this.updates.push(update);
+      return;
+    }
+    const prepared = prepareUpdate(this.sourceId, update);
+    if ('reason' in prepared) this.skipped.push(prepared);
+    else packer.add(this.sourceId, prepared.key, prepared.entry);
   }
 
   startElement(name: string, tag: XmlStartTag): void {
@@ -296,7 +333,7 @@ class EntriesPageBuilder implements XmlContentHandler {
     const key = `${memberId}-${id}`;
     if (record.problems) return this.skip(key, `${where(record)}: ${record.problems.join('; ')}`);
     if (record.deleted) {
-      this.updates.push({ key, entry: null });
+      this.emit({ key, entry: null });
       return;
     }
     if (record.badHex) return this.skip(key, `${where(record)}: ${record.badHex}`);
@@ -317,7 +354,7 @@ class EntriesPageBuilder implements XmlContentHandler {
       if (timestamp) entry.timestamp = timestamp;
       if (feedback) entry.metadata = { feedback };
     }
-    this.updates.push({ key, entry });
+    this.emit({ key, entry });
   }
 
   private skip(key: string | undefined, reason: string): void {
@@ -343,11 +380,128 @@ function where(record: RecordState): string {
   return `<${record.tag}> #${record.index}`;
 }
 
+/** Longest record the fast path holds back while waiting for the rest of it from the next chunk. */
+const MAX_CARRY = 64 * 1024;
+/** Longest run of white space between records that the fast path steps over itself. */
+const MAX_GAP = 256;
+
+/**
+ * Feeds a page's bytes to the scanner, except the records the fast path ({@link FastRecordReader}) reads itself:
+ * those are taken straight from the bytes when the scanner stands between records, with nothing unfinished.
+ */
+class PageReader {
+  private readonly decoder = new Utf8ChunkDecoder();
+  private readonly scanner: XmlScanner;
+  private readonly builder: EntriesPageBuilder;
+  private readonly fast: FastRecordReader | undefined;
+  /** The start of a record whose end has not arrived yet. */
+  private carry: Buffer | undefined;
+  fastRecords = 0;
+
+  constructor(builder: EntriesPageBuilder, fast: FastRecordReader | undefined) {
+    this.builder = builder;
+    this.fast = fast;
+    this.scanner = new XmlScanner(builder, { maxTokenLength: MAX_TOKEN, mapName: localName });
+  }
+
+  write(chunk: Uint8Array): void {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.fast) return this.general(bytes);
+    let from = 0;
+    const carry = this.carry;
+    if (carry) {
+      this.carry = undefined;
+      // The held-back record, completed from the start of this chunk.
+      const joined = Buffer.concat([carry, bytes.subarray(0, MAX_CARRY)]);
+      const end = FastRecordReader.startsRecord(joined, 0, joined.length) >= 0 ? this.readRecord(joined, 0) : joined.length < 14 ? MORE : DECLINE;
+      if (end >= 0) {
+        from = end - carry.length;
+      } else if (end === MORE && bytes.length <= MAX_CARRY && joined.length <= MAX_CARRY) {
+        this.carry = joined;
+        return;
+      } else {
+        this.general(carry);
+      }
+    }
+    this.scanFrom(bytes, from);
+  }
+
+  end(): void {
+    if (this.carry) this.general(this.carry);
+    this.carry = undefined;
+    const rest = this.decoder.end();
+    if (rest) this.scanner.write(rest);
+    this.scanner.end();
+  }
+
+  private scanFrom(bytes: Buffer, from: number): void {
+    for (let lt = bytes.indexOf(LT, from); lt !== -1; lt = bytes.indexOf(LT, lt + 1)) {
+      if (FastRecordReader.startsRecord(bytes, lt, bytes.length) < 0) {
+        // A record's start tag cut by the chunk's end: hold it back with what follows.
+        if (!FastRecordReader.mayStartRecord(bytes, lt, bytes.length)) continue;
+        if (lt > from && !this.stepOverGap(bytes, from, lt)) this.general(bytes.subarray(from, lt));
+        if (!this.canSkip()) return this.general(bytes.subarray(lt));
+        this.carry = Buffer.from(bytes.subarray(lt));
+        return;
+      }
+      if (lt > from && !this.stepOverGap(bytes, from, lt)) this.general(bytes.subarray(from, lt));
+      from = lt;
+      const end = this.readRecord(bytes, lt);
+      if (end >= 0) {
+        from = end;
+        lt = end - 1;
+      } else if (end === MORE && bytes.length - lt <= MAX_CARRY) {
+        this.carry = Buffer.from(bytes.subarray(lt));
+        return;
+      }
+    }
+    if (from < bytes.length) this.general(bytes.subarray(from));
+  }
+
+  /** Reads the record at `bytes[at]` on the fast path if it may: the offset after it, or DECLINE or MORE. */
+  private readRecord(bytes: Buffer, at: number): number {
+    if (!this.canSkip()) return DECLINE;
+    const end = this.fast!.read(bytes, at, bytes.length, FastRecordReader.startsRecord(bytes, at, bytes.length));
+    if (end >= 0) {
+      this.scanner.skip(end - at);
+      this.builder.countFastRecord();
+      this.fastRecords++;
+    }
+    return end;
+  }
+
+  /** Steps over white space between records as the scanner would (it is character data the records ignore). */
+  private stepOverGap(bytes: Buffer, from: number, to: number): boolean {
+    if (to - from > MAX_GAP || !this.canSkip()) return false;
+    for (let i = from; i < to; i++) {
+      const c = bytes[i];
+      if (c !== 0x20 && c !== 0x0a && c !== 0x09) return false;
+    }
+    this.scanner.skip(to - from);
+    return true;
+  }
+
+  /** The scanner has reported everything it was given, between two records, and no bytes wait in the decoder. */
+  private canSkip(): boolean {
+    this.scanner.catchUp(MAX_GAP);
+    return this.scanner.settledDepth === 2 && this.builder.betweenRecords && !this.decoder.holdsBytes;
+  }
+
+  private general(bytes: Uint8Array): void {
+    const text = this.decoder.decode(bytes);
+    if (text) this.scanner.write(text);
+  }
+}
+
+const LT = 0x3c;
+
 /**
  * Parses an entries page from its body chunks.
  *
  * @param sourceId - Stored in every entry's `source`.
  * @param details - Non-secret context for errors (e.g. the redacted URL).
+ * @param pack - Prepare and pack the updates (as `prepareUpdates` and `ChangeBatchBuilder.add` would) into
+ * `batch` instead of returning them as objects; usual records then skip the scanner (see fast-record.ts).
  * @throws {SyncError} `SYNC_MALFORMED_RESPONSE` for a body that is not UTF-8, XML that is not well-formed, or a
  * document that is not a `<queryResult>`.
  */
@@ -355,18 +509,14 @@ export async function parseEntriesPage(
   chunks: AsyncIterable<Uint8Array>,
   sourceId: string,
   details: Record<string, unknown> = {},
+  pack?: PackRequest,
 ): Promise<NcmecEntriesPage> {
-  const builder = new EntriesPageBuilder(sourceId);
-  const scanner = new XmlScanner(builder, { maxTokenLength: MAX_TOKEN, mapName: localName });
-  const decoder = new Utf8ChunkDecoder();
+  const packer = pack ? new ChangeBatchBuilder({ fingerprints: pack.fingerprints }) : undefined;
+  const builder = new EntriesPageBuilder(sourceId, packer);
+  const reader = new PageReader(builder, packer ? new FastRecordReader(sourceId, packer, pack!.fingerprints) : undefined);
   try {
-    for await (const chunk of chunks) {
-      const text = decoder.decode(chunk);
-      if (text) scanner.write(text);
-    }
-    const rest = decoder.end();
-    if (rest) scanner.write(rest);
-    scanner.end();
+    for await (const chunk of chunks) reader.write(chunk);
+    reader.end();
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError('SYNC_MALFORMED_RESPONSE', `The NCMEC entries page is not well-formed XML: ${(err as Error).message}`, {
@@ -378,6 +528,10 @@ export async function parseEntriesPage(
     throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC entries page is empty', { details });
   }
   const page: NcmecEntriesPage = { updates: builder.updates, skipped: builder.skipped };
+  if (packer) {
+    page.batch = packer.build();
+    page.fastRecords = reader.fastRecords;
+  }
   if (builder.next !== undefined) page.next = builder.next;
   return page;
 }

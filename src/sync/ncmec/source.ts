@@ -23,6 +23,7 @@ import { SyncError } from '../../errors.js';
 import { checkInteger, checkSourceId, showValue } from '../check-options.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
+import { packedDeltaPage, packRequestOf } from '../packed-page.js';
 import { readAhead } from '../read-ahead.js';
 import { sourceSpec, withSourceSpec } from '../source-spec.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
@@ -145,6 +146,13 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
 
   async function* fetch(checkpoint: NcmecCheckpoint | null, fetchOptions: FetchOptions = {}): AsyncGenerator<DeltaPage<NcmecCheckpoint>> {
     const { signal } = fetchOptions;
+    // sync() asks for pages prepared and packed; anyone else gets update objects.
+    const pack = packRequestOf(fetchOptions);
+    const fetchPage = (url: URL, s?: AbortSignal) => api.fetchEntriesPage(url, s, pack);
+    const delta = (page: NcmecEntriesPage, checkpoint: NcmecCheckpoint): DeltaPage<NcmecCheckpoint> =>
+      page.batch ?
+        (packedDeltaPage({ batch: page.batch, skipped: page.skipped, checkpoint }) as DeltaPage<NcmecCheckpoint>)
+      : { updates: page.updates, skipped: page.skipped, checkpoint };
     const start: NcmecCheckpoint = checkpoint === null ? { version: 1, windowEnd: secToIso(sinceSec) } : parseNcmecCheckpoint(checkpoint);
     const endSec = Math.floor((now() - endLagMs) / 1000);
     let windowEnd = isoToSec(start.windowEnd);
@@ -161,7 +169,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
       let entries = 0;
       const seen = new Set<string>([url.href]);
       for (let pages = 1; ; pages++) {
-        entries += page.updates.length + page.skipped.length;
+        entries += (page.batch?.count ?? page.updates.length) + page.skipped.length;
         const next = page.next;
         if (next !== undefined && !linkMatchesWindow(next, fromSec, toSec)) {
           throw new SyncError('SYNC_MALFORMED_RESPONSE', 'The NCMEC paging link does not belong to the requested window', {
@@ -177,7 +185,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
               paging: { nextUrl: next, windowFrom: secToIso(fromSec), windowTo: secToIso(toSec), savedAt: new Date(now()).toISOString() },
             };
         if (next === undefined) {
-          yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
+          yield delta(page, cp);
           return entries;
         }
         // The next link is checked now, to read ahead, but a bad one fails only after this page was handed over.
@@ -193,9 +201,9 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
           problem = err;
         }
         const target = url;
-        const ahead = problem ? undefined : await readAhead((s) => api.fetchEntriesPage(target, s), signal);
+        const ahead = problem ? undefined : await readAhead((s) => fetchPage(target, s), signal);
         try {
-          yield { updates: page.updates, skipped: page.skipped, checkpoint: cp };
+          yield delta(page, cp);
           checkAbort();
           if (problem) throw problem;
           page = await ahead!.result;
@@ -216,7 +224,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
         const url = api.resolveNext(paging.nextUrl);
         let first: NcmecEntriesPage | undefined;
         try {
-          first = await api.fetchEntriesPage(url, signal);
+          first = await fetchPage(url, signal);
         } catch (err) {
           // The API invalidates cursors (notably near the end of a list): restart the window instead.
           const status = err instanceof SyncError ? err.details.status : undefined;
@@ -237,7 +245,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
       const fromSec = windowEnd;
       let toSec = Math.min(endSec, fromSec + windowSec);
       let url = api.entriesUrl(secToIso(fromSec), secToIso(toSec));
-      let first = await api.fetchEntriesPage(url, signal);
+      let first = await fetchPage(url, signal);
       // Probe: shrink while the window announces too many entries and can still shrink.
       for (;;) {
         const total = first.next === undefined ? undefined : announcedTotal(first.next);
@@ -246,7 +254,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
         toSec = fromSec + windowSec;
         checkAbort();
         url = api.entriesUrl(secToIso(fromSec), secToIso(toSec));
-        first = await api.fetchEntriesPage(url, signal);
+        first = await fetchPage(url, signal);
       }
       const seen = yield* pageWindow(fromSec, toSec, first, url);
       windowEnd = toSec;

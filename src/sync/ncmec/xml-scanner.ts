@@ -237,6 +237,35 @@ export class XmlScanner {
     }
   }
 
+  /**
+   * The element depth when every character written so far has been reported (no unfinished token, no CR waiting
+   * for its LF), else -1. Only then may a caller hand text past the scanner (see {@link skip}).
+   */
+  get settledDepth(): number {
+    return this.pos === this.buf.length && !this.pendingCR && !this.ended ? this.depth : -1;
+  }
+
+  /**
+   * Scans an unfinished tail of at most `maxChars` characters now rather than when the buffered text has doubled,
+   * so that a caller waiting for {@link settledDepth} is not kept waiting by a tag cut between two chunks. The
+   * bound keeps repeated calls linear.
+   */
+  catchUp(maxChars: number): void {
+    const pending = this.buf.length - this.pos;
+    if (pending === 0 || pending > maxChars || this.ended) return;
+    this.scan(false, this.buf.length);
+    this.settle();
+  }
+
+  /**
+   * Counts `chars` characters that the caller read itself, at {@link settledDepth}: one or more complete elements
+   * or white space. The caller vouches that they are well-formed and leave the depth unchanged; they only move the
+   * offsets of later error messages.
+   */
+  skip(chars: number): void {
+    this.base += chars;
+  }
+
   /** Checks and scans the next piece of text (CR already handled at its end). */
   private feed(text: string): void {
     if (text.indexOf('\r') !== -1) text = text.replace(/\r\n?/g, '\n');

@@ -18,6 +18,11 @@ export class Utf8ChunkDecoder {
   private mayHoldBytes = false;
   private started = false;
 
+  /** True when the last chunk may have ended inside a multi-byte sequence that the next one completes. */
+  get holdsBytes(): boolean {
+    return this.mayHoldBytes;
+  }
+
   /** The text of the next chunk. @throws {TypeError} for bytes that are not UTF-8 (as TextDecoder does). */
   decode(chunk: Uint8Array): string {
     let text: string;
