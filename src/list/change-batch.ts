@@ -119,12 +119,7 @@ export class ChangeBatchBuilder {
   add(source: string, key: string, entry: ListEntry | null, json?: string): void {
     const i = this.#count;
     if (i === this.#flags.length) this.#grow();
-    let s = this.#sourceIndex.get(source);
-    if (s === undefined) {
-      s = this.#sources.length;
-      this.#sources.push(source);
-      this.#sourceIndex.set(source, s);
-    }
+    const s = this.#sourceNumber(source);
     let flags = 0;
     if (entry === null) flags = ROW_DELETE;
     else {
@@ -178,12 +173,7 @@ export class ChangeBatchBuilder {
   addEncoded(source: string, key: string, flags: number, textEnd: number): void {
     const i = this.#count;
     if (i === this.#flags.length) this.#grow();
-    let s = this.#sourceIndex.get(source);
-    if (s === undefined) {
-      s = this.#sources.length;
-      this.#sources.push(source);
-      this.#sourceIndex.set(source, s);
-    }
+    const s = this.#sourceNumber(source);
     this.#sourceOf[i] = s;
     this.#keys.push(key);
     this.#flags[i] = flags;
@@ -201,15 +191,7 @@ export class ChangeBatchBuilder {
       throw new TypeError('Expected a batch packed with fingerprints');
     }
     while (this.#count + n > this.#flags.length) this.#grow();
-    const local = batch.sources.map((source) => {
-      let s = this.#sourceIndex.get(source);
-      if (s === undefined) {
-        s = this.#sources.length;
-        this.#sources.push(source);
-        this.#sourceIndex.set(source, s);
-      }
-      return s;
-    });
+    const local = batch.sources.map((source) => this.#sourceNumber(source));
     const textBytes = n === 0 ? 0 : batch.textEnds[n - 1]!;
     if (this.#textUsed + textBytes > this.#text.length) this.#growText(this.#textUsed + textBytes);
     this.#text.set(batch.text.subarray(0, textBytes), this.#textUsed);
@@ -254,6 +236,17 @@ export class ChangeBatchBuilder {
     this.#textUsed = 0;
     this.#count = 0;
     return batch;
+  }
+
+  /** `source`'s index in this batch's `sources`, added on first use. */
+  #sourceNumber(source: string): number {
+    let s = this.#sourceIndex.get(source);
+    if (s === undefined) {
+      s = this.#sources.length;
+      this.#sources.push(source);
+      this.#sourceIndex.set(source, s);
+    }
+    return s;
   }
 
   #writeText(json: string): void {
