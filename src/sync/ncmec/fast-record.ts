@@ -105,7 +105,7 @@ function at(b: Uint8Array, i: number, lit: Uint8Array): boolean {
 
 /** Copies `src` into `out` at `o`; returns the offset after it. */
 function put(out: Uint8Array, o: number, src: Uint8Array): number {
-  for (let k = 0; k < src.length; k++) out[o + k] = src[k]!;
+  out.set(src, o);
   return o + src.length;
 }
 
@@ -215,12 +215,20 @@ export class FastRecordReader {
       const s = this.#fpAt[f]!;
       if (f > 0) out[o++] = 0x2c; // ,
       o = put(out, o, FP_JSON[which]!);
-      o = copy(out, o, b, s, s + FP_HEX[which]!);
-      out[o++] = DQUOTE;
+      const n = FP_HEX[which]!;
       if (slab) {
-        const to = row + FP_SLAB_AT[which]!;
-        for (let k = 0, n = FP_HEX[which]! >> 1; k < n; k++) slab[to + k] = (HEX[b[s + 2 * k]!]! << 4) | HEX[b[s + 2 * k + 1]!]!;
+        const to = row + FP_SLAB_AT[which]! - (s >> 1);
+        for (let k = s; k < s + n; k += 2) {
+          const hi = b[k]!;
+          const lo = b[k + 1]!;
+          out[o++] = hi;
+          out[o++] = lo;
+          slab[to + (k >> 1)] = (HEX[hi]! << 4) | HEX[lo]!;
+        }
+      } else {
+        o = copy(out, o, b, s, s + n);
       }
+      out[o++] = DQUOTE;
     }
     o = put(out, o, J_MEMBER);
     o = copy(out, o, b, this.#memberId, this.#memberIdEnd);
