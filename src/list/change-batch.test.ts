@@ -129,6 +129,22 @@ describe('ChangeBatchBuilder', () => {
     );
   });
 
+  it('take hands over the same rows as build, leaves the taken batch alone, and starts the builder afresh (property)', () => {
+    fc.assert(
+      fc.property(fc.array(changeArb, { maxLength: 40, size: 'max' }), fc.array(changeArb, { maxLength: 40, size: 'max' }), fc.boolean(), (first, second, fingerprints) => {
+        const builder = new ChangeBatchBuilder({ fingerprints });
+        for (const { source, key, entry } of first) builder.add(source, key, entry);
+        const taken = builder.take();
+        const before = decode(taken);
+        expect(before).toEqual(decode(build(first, fingerprints)));
+        for (const { source, key, entry } of second) builder.add(source, key, entry);
+        expect(decode(builder.take())).toEqual(decode(build(second, fingerprints)));
+        expect(decode(taken)).toEqual(before); // the second batch did not write into the first one's buffers
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('truncate drops exactly the rows after the mark, and the builder is reusable after build', () => {
     fc.assert(
       fc.property(fc.array(changeArb, { maxLength: 20, size: 'max' }), fc.nat(25), (changes, mark) => {

@@ -249,6 +249,36 @@ export class ChangeBatchBuilder {
     return s;
   }
 
+  /**
+   * The rows added so far, handing over the builder's own buffers instead of copying them (the batch's arrays are
+   * views of them; its text is not in shared memory); the builder starts again with new, small buffers. For a
+   * builder made for one batch, such as one page's.
+   */
+  take(): ChangeBatch {
+    const n = this.#count;
+    const batch: ChangeBatch = {
+      count: n,
+      sources: this.#sources,
+      sourceOf: this.#sourceOf.subarray(0, n),
+      keys: this.#keys,
+      flags: this.#flags.subarray(0, n),
+      text: this.#text.subarray(0, this.#textUsed),
+      textEnds: this.#textEnds.subarray(0, n),
+      fingerprints: this.#withFingerprints ? this.#fingerprints.subarray(0, n * FINGERPRINT_ROW_BYTES) : new Uint8Array(0),
+    };
+    this.#sources = [];
+    this.#sourceIndex = new Map();
+    this.#keys = [];
+    this.#textUsed = 0;
+    this.#count = 0;
+    this.#sourceOf = new Uint32Array(INITIAL_ROWS);
+    this.#flags = new Uint8Array(INITIAL_ROWS);
+    this.#textEnds = new Uint32Array(INITIAL_ROWS);
+    this.#text = Buffer.allocUnsafeSlow(INITIAL_ROWS * 512);
+    this.#fingerprints = new Uint8Array(this.#withFingerprints ? INITIAL_ROWS * FINGERPRINT_ROW_BYTES : 0);
+    return batch;
+  }
+
   #writeText(json: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const worst = this.#textUsed + 3 * json.length;

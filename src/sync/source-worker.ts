@@ -55,8 +55,9 @@ if (port) {
         if (controller.signal.aborted) return;
         credits--;
         const skipped = [...(page.skipped ?? []), ...(prepared?.skipped ?? [])];
-        // The text is shared memory already (sent without a copy); the rest moves to the syncing thread.
-        const transfer = [batch.sourceOf, batch.flags, batch.textEnds, batch.fingerprints].map((a) => a.buffer as ArrayBuffer);
+        // Shared text (a built batch's) is sent without a copy; every other buffer moves to the syncing thread.
+        const arrays = [batch.sourceOf, batch.flags, batch.textEnds, batch.fingerprints, batch.text];
+        const transfer = arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);
       }
       post({ type: 'done' });

@@ -529,7 +529,7 @@ export async function parseEntriesPage(
   }
   const page: NcmecEntriesPage = { updates: builder.updates, skipped: builder.skipped };
   if (packer) {
-    page.batch = packer.build();
+    page.batch = packer.take(); // the page's own builder: no copy
     page.fastRecords = reader.fastRecords;
   }
   if (builder.next !== undefined) page.next = builder.next;
