@@ -173,7 +173,7 @@ describe('createFileSource: CSV', () => {
   it('round-trips arbitrary field text through RFC 4180 quoting, however the bytes are chunked', async () => {
     const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ unit: fc.constantFrom('a', 'é', ',', '"', '\n', ' ', 'x') }), { minLength: 1, maxLength: 20 }), async (notes) => {
+      fc.asyncProperty(fc.array(fc.string({ unit: fc.constantFrom('a', 'é', ',', '"', '\n', ' ', 'x') }), { minLength: 1, maxLength: 20, size: 'max' }), async (notes) => {
         const md5 = hex(16);
         const rows = notes.map((note, i) => `r${i},image,${md5},${quote(note)}`);
         const file = await writeList('prop.csv', ['id,kind,md5,metadata.note', ...rows].join('\n'));

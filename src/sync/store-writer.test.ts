@@ -60,7 +60,7 @@ describe('store writer thread', () => {
     const op = fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), variant: fc.option(fc.nat(4), { nil: null }) });
     let checkpoint = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(op, { maxLength: 12 }), { minLength: 1, maxLength: 5 }), async (commits) => {
+      fc.asyncProperty(fc.array(fc.array(op, { maxLength: 12, size: 'max' }), { minLength: 1, maxLength: 5, size: 'max' }), async (commits) => {
         for (const ops of commits) {
           const batch = rows(ops, ++checkpoint);
           const expected: StoreRowsResult = inline.commitRows(batch);

@@ -83,15 +83,15 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** A fault schedule that starts with a real fault, so every run exercises at least one. */
 const scheduleArb = (maxLength: number) =>
-  fc.tuple(faultArb.filter((f) => f !== undefined), fc.array(faultArb, { maxLength })).map(([first, rest]) => [first, ...rest]);
+  fc.tuple(faultArb.filter((f) => f !== undefined), fc.array(faultArb, { maxLength, size: 'max' })).map(([first, rest]) => [first, ...rest]);
 
 describe('sync proof: NCMEC mock with random faults', () => {
   it('ends equal to the server list after retries, initially and after mutations', async () => {
     await fc.assert(
       fc.asyncProperty(
         scheduleArb(40),
-        fc.array(mutationArb, { maxLength: 12 }),
-        fc.array(faultArb, { maxLength: 10 }),
+        fc.array(mutationArb, { maxLength: 12, size: 'max' }),
+        fc.array(faultArb, { maxLength: 10, size: 'max' }),
         fc.integer({ min: 1, max: 1000 }),
         // Commits on the syncing thread or on the writer thread (then in flight while the next pages are fetched).
         fc.record({ storeWriter: fc.constantFrom<'inline' | 'thread'>('inline', 'thread'), commitEvery: fc.record({ updates: fc.integer({ min: 1, max: 120 }) }) }),
@@ -155,8 +155,8 @@ describe('sync proof: StopNCII mock with random faults', () => {
     await fc.assert(
       fc.asyncProperty(
         scheduleArb(30),
-        fc.array(fc.record({ index: fc.nat(299), status: fc.constantFrom('Withdrawn', 'Deleted', 'Active') as fc.Arbitrary<'Withdrawn' | 'Deleted' | 'Active'> }), { maxLength: 10 }),
-        fc.array(faultArb, { maxLength: 8 }),
+        fc.array(fc.record({ index: fc.nat(299), status: fc.constantFrom('Withdrawn', 'Deleted', 'Active') as fc.Arbitrary<'Withdrawn' | 'Deleted' | 'Active'> }), { maxLength: 10, size: 'max' }),
+        fc.array(faultArb, { maxLength: 8, size: 'max' }),
         fc.integer({ min: 1, max: 1000 }),
         async (faults, changes, laterFaults, seed) => {
           let t = Date.UTC(2025, 0, 1);
