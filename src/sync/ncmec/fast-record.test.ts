@@ -158,6 +158,48 @@ describe('packed entries pages (fast path and scanner together)', () => {
     }
   });
 
+  it('leaves a record over 64 KiB to the scanner, which refuses an element text over 1 MiB', async () => {
+    const huge = `<queryResult><images><image><member id="1">${'n'.repeat(1024 * 1024 + 1)}</member><id>a</id><fingerprints><md5>${MD5}</md5></fingerprints></image></images></queryResult>`;
+    expect(await expectSameAsGeneral(huge, [], true)).toBe(0);
+    const long = huge.replace(/n+/, 'n'.repeat(70 * 1024));
+    expect(await expectSameAsGeneral(long, [], true)).toBe(0);
+  });
+
+  it('gives the general result for a page of records that never close the usual way', async () => {
+    const xml = `<queryResult><images>${'<image><id>x</id></image >'.repeat(5000)}<image><member id="1">M</member><id>a</id><fingerprints><md5>${MD5}</md5></fingerprints></image></images></queryResult>`;
+    expect(await expectSameAsGeneral(xml, [], true)).toBe(1);
+  });
+
+  it('reads a body whose chunks come in one Buffer, refilled between reads', async () => {
+    const rec = (i: number) => `<image><member id="7">M</member><id>r${i}</id><fingerprints><md5>${MD5}</md5></fingerprints></image>`;
+    const xml = Buffer.from(`<queryResult><images>${Array.from({ length: 40 }, (_, i) => rec(i)).join('')}</images></queryResult>`);
+    const size = 100;
+    async function* refilled(): AsyncGenerator<Uint8Array> {
+      const chunk = Buffer.alloc(size);
+      for (let at = 0; at + size <= xml.length; at += size) {
+        xml.copy(chunk, 0, at, at + size);
+        yield chunk;
+      }
+      yield xml.subarray(xml.length - (xml.length % size));
+    }
+    const page = await parseEntriesPage(refilled(), 'ncmec', {}, { fingerprints: true });
+    expect(page.batch!.keys).toEqual(Array.from({ length: 40 }, (_, i) => `7-r${i}`));
+    expect(rows(page.batch!)).toEqual(rows((await general([xml], true)).batch));
+
+    // The refilled Buffer holds a mismatched end tag where the last chunk had the record's: still an error.
+    const body = `<image><member id="1">M</member><id>a</id><fingerprints><md5>${MD5}</md5></fingerprints>`;
+    const first = Buffer.from(`<queryResult><images>${body}</image>`);
+    const second = Buffer.from(`${' '.repeat(21)}${body}</imagf>`);
+    async function* sameBuffer(): AsyncGenerator<Uint8Array> {
+      const chunk = Buffer.from(first);
+      yield chunk;
+      second.copy(chunk);
+      yield chunk;
+      yield Buffer.from('</images></queryResult>');
+    }
+    await expect(parseEntriesPage(sameBuffer(), 'ncmec', {}, { fingerprints: true })).rejects.toMatchObject({ code: 'SYNC_MALFORMED_RESPONSE' });
+  });
+
   it('reports a truncated page whose last record was held back, with the scanner\'s error', async () => {
     const xml = `<queryResult><images><image><member id="1">M</member><id>a</id><fingerprints><md5>${MD5}</md5></fingerprints>`;
     const err = await parseEntriesPage(body([Buffer.from(xml)]), 'ncmec', {}, { fingerprints: true }).catch((e: unknown) => e);

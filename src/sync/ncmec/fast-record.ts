@@ -38,6 +38,8 @@ const SLASH = 0x2f;
 const DQUOTE = 0x22;
 const SPACE = 0x20;
 
+/** Longest record the fast path reads, start tag to end tag; far below the general path's 1 MiB text limit. */
+const MAX_RECORD_BYTES = 64 * 1024;
 /** Longest key the general path accepts (`prepareUpdates`). */
 const MAX_KEY_LENGTH = 1024;
 
@@ -155,6 +157,7 @@ export class FastRecordReader {
   #fpBits = 0;
   /** {@link #closeAfter}'s last search per record kind: in which bytes, from where, what it found. */
   #searched: Uint8Array | undefined;
+  #searchedLength = 0;
   readonly #searchFrom = new Int32Array(4).fill(-1);
   readonly #searchFound = new Int32Array(4);
 
@@ -187,6 +190,8 @@ export class FastRecordReader {
     const close = CLOSE[kind]!;
     const limit = this.#closeAfter(b, p, kind);
     if (limit === -1 || limit + close.length > end) return MORE;
+    // A long record (its texts could exceed what the general path accepts) is the scanner's to judge.
+    if (limit - p > MAX_RECORD_BYTES) return DECLINE;
     const deleted = kind >= Kind.DeletedImage;
     if (!this.#scan(b, p + OPEN[kind]!.length, limit, deleted)) return DECLINE;
     if (this.#memberId < 0 || this.#id < 0) return DECLINE;
@@ -259,17 +264,19 @@ export class FastRecordReader {
    * still lies ahead: otherwise a run of declined records that all lack that end tag would each search to the end.
    */
   #closeAfter(b: Buffer, p: number, kind: number): number {
-    if (this.#searched !== b) {
+    if (this.#searched !== b || this.#searchedLength !== b.length) {
       this.#searched = b;
+      this.#searchedLength = b.length;
       this.#searchFrom.fill(-1);
     }
     const from = this.#searchFrom[kind]!;
     const found = this.#searchFound[kind]!;
-    if (from >= 0 && from <= p && (found === -1 || found >= p)) return found;
-    const at = b.indexOf(CLOSE[kind]!, p);
+    // The bytes are checked again: a caller could hand over the same Buffer refilled.
+    if (from >= 0 && from <= p && (found === -1 || (found >= p && at(b, found, CLOSE[kind]!)))) return found;
+    const close = b.indexOf(CLOSE[kind]!, p);
     this.#searchFrom[kind] = p;
-    this.#searchFound[kind] = at;
-    return at;
+    this.#searchFound[kind] = close;
+    return close;
   }
 
   /** Upper bound of the record's JSON length in bytes (texts are ASCII: one byte per character). */
