@@ -9,6 +9,8 @@
  *   (`pdna`, ...) are kept opaque; an element with an `href` and no text (`<tmk-pdqf rel="self" href=".."/>`) is
  *   a link-only fingerprint kept in `links`.
  * - A record that cannot be used (no id, no member id, a bad hex value) is skipped with a reason.
+ * - Packed (what `sync()` asks for): each update is prepared and packed into a {@link ChangeBatch} as it is read,
+ *   and records in the usual canonical shape skip the scanner altogether (fast-record.ts), with the same result.
  * - A document that is not well-formed XML (e.g. truncated), a body that is not UTF-8, an element text over 1 MiB
  *   or a single tag, comment or reference over 1 MiB throws `SYNC_MALFORMED_RESPONSE`; the caller yields nothing
  *   of that page.
@@ -384,6 +386,7 @@ function where(record: RecordState): string {
 const MAX_CARRY = 64 * 1024;
 /** Longest run of white space between records that the fast path steps over itself. */
 const MAX_GAP = 256;
+const LT = 0x3c;
 
 /**
  * Feeds a page's bytes to the scanner, except the records the fast path ({@link FastRecordReader}) reads itself:
@@ -413,7 +416,10 @@ class PageReader {
       this.carry = undefined;
       // The held-back record, completed from the start of this chunk.
       const joined = Buffer.concat([carry, bytes.subarray(0, MAX_CARRY)]);
-      const end = FastRecordReader.startsRecord(joined, 0, joined.length) >= 0 ? this.readRecord(joined, 0) : joined.length < 14 ? MORE : DECLINE;
+      const end =
+        FastRecordReader.startsRecord(joined, 0, joined.length) >= 0 ? this.readRecord(joined, 0)
+        : FastRecordReader.mayStartRecord(joined, 0, joined.length) ? MORE
+        : DECLINE;
       if (end >= 0) {
         from = end - carry.length;
       } else if (end === MORE && bytes.length <= MAX_CARRY && joined.length <= MAX_CARRY) {
@@ -492,8 +498,6 @@ class PageReader {
     if (text) this.scanner.write(text);
   }
 }
-
-const LT = 0x3c;
 
 /**
  * Parses an entries page from its body chunks.
