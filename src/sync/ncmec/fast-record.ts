@@ -34,7 +34,6 @@ export const MORE = -2;
 
 const LT = 0x3c;
 const GT = 0x3e;
-const SLASH = 0x2f;
 const DQUOTE = 0x22;
 const SPACE = 0x20;
 
@@ -61,6 +60,7 @@ const enum Kind {
 }
 const RECORD_NAMES = ['image', 'video', 'deletedImage', 'deletedVideo'];
 const OPEN = RECORD_NAMES.map((n) => ascii(`<${n}>`));
+const LONGEST_OPEN = Math.max(...OPEN.map((open) => open.length));
 /** End tags, as Buffers for `indexOf`. */
 const CLOSE = RECORD_NAMES.map((n) => Buffer.from(`</${n}>`, 'latin1'));
 
@@ -179,7 +179,7 @@ export class FastRecordReader {
 
   /** True when `b[p, end)` (from a `<` to the end of the bytes) is the first part of a record's start tag. */
   static mayStartRecord(b: Uint8Array, p: number, end: number): boolean {
-    return end - p < 14 && OPEN.some((open) => end - p < open.length && at(b, p, open.subarray(0, end - p)));
+    return end - p < LONGEST_OPEN && OPEN.some((open) => end - p < open.length && at(b, p, open.subarray(0, end - p)));
   }
 
   /**
