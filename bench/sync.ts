@@ -8,7 +8,9 @@
  * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
  * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
  * large size the default (store commits on the writer thread) against commits on the syncing thread, and against
- * `sourceThread: true` (HTTP, parsing and validation on a thread of their own).
+ * `sourceThread: true` (HTTP, parsing and validation on a thread of their own). "source alone" iterates the source's
+ * public `fetch()` (update objects); "source packed" asks for the packed pages `sync()` uses (usual records read on
+ * the fast path).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { request } from 'undici';
 import { HashList } from '../src/list/hash-list.js';
 import { prepareUpdates } from '../src/sync/apply.js';
 import { createNcmecSource } from '../src/sync/ncmec/source.js';
+import { packedPageOf, withPackRequest } from '../src/sync/packed-page.js';
 import { openListStore } from '../src/sync/store.js';
 import { sync } from '../src/sync/syncer.js';
 import type { StoreWriterMode } from '../src/sync/store-writer.js';
@@ -177,9 +180,22 @@ async function split(server: Server): Promise<Result[]> {
     if (batch.length) store.commit({ sourceId: 'ncmec', updates: batch, checkpoint: n });
     commitMs += performance.now() - t;
     store.close();
+    // What sync() asks the source for: pages prepared and packed as they are parsed (the NCMEC fast path).
+    const packedSource = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
+    let packedMs = 0;
+    let packedEntries = 0;
+    const pages = packedSource.fetch(null, withPackRequest({}, { fingerprints: true }))[Symbol.asyncIterator]();
+    for (;;) {
+      const started = performance.now();
+      const step = await pages.next();
+      packedMs += performance.now() - started;
+      if (step.done) break;
+      packedEntries += packedPageOf(step.value)!.batch.count;
+    }
     return [
       { scenario: 'source alone (HTTP + XML parse)', entries, ms: sourceMs, perSec: entries / (sourceMs / 1000), peakRssMB: peakRssMB() },
       { scenario: 'prepare + commit alone', entries, ms: commitMs, perSec: entries / (commitMs / 1000), peakRssMB: peakRssMB() },
+      { scenario: 'source packed (HTTP + parse + pack)', entries: packedEntries, ms: packedMs, perSec: packedEntries / (packedMs / 1000), peakRssMB: peakRssMB() },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -284,6 +300,8 @@ async function main(): Promise<void> {
       storeOnly: Math.round(storeL.perSec),
       download: Math.round(base.perSec),
       sourceAlone: Math.round(find('source alone', large).perSec),
+      /** The source as sync() uses it: parse, prepare and pack (usual records on the fast path). */
+      sourceAlonePacked: Math.round(find('source packed', large).perSec),
       prepareAndCommitAlone: Math.round(find('prepare + commit alone', large).perSec),
       endToEndInlineWriter: Math.round(listInline.perSec),
       storeOnlyInlineWriter: Math.round(storeInline.perSec),
