@@ -75,17 +75,12 @@ const FP_JSON = FP_NAMES.map((n) => ascii(`"${n}":"`));
 
 const MEMBER_OPEN = ascii('<member id="');
 const MEMBER_CLOSE = ascii('</member>');
-/** The record's texts, as indexes of {@link FastRecordReader}'s offsets. */
-const MEMBER_ID = 0;
-const MEMBER_NAME = 1;
-const ID = 2;
-const TIMESTAMP = 3;
-const CLASSIFICATION = 4;
-const FIELDS = 5;
-/** Element names by field; the member's two texts are read with {@link MEMBER_OPEN} instead. */
-const FIELD_NAMES = ['member', 'member', 'id', 'timestamp', 'classification'];
-const FIELD_OPEN = FIELD_NAMES.map((n) => ascii(`<${n}>`));
-const FIELD_CLOSE = FIELD_NAMES.map((n) => ascii(`</${n}>`));
+const ID_OPEN = ascii('<id>');
+const ID_CLOSE = ascii('</id>');
+const TIMESTAMP_OPEN = ascii('<timestamp>');
+const TIMESTAMP_CLOSE = ascii('</timestamp>');
+const CLASSIFICATION_OPEN = ascii('<classification>');
+const CLASSIFICATION_CLOSE = ascii('</classification>');
 const FINGERPRINTS_OPEN = ascii('<fingerprints>');
 const FINGERPRINTS_CLOSE = ascii('</fingerprints>');
 const FEEDBACK_EMPTY = ascii('<feedback/>');
@@ -142,10 +137,17 @@ export class FastRecordReader {
   #lastRawTimestamp = '';
   #lastTimestamp: Uint8Array | undefined;
 
-  // The record being read: where each of its texts starts and ends (start -1: absent), its fingerprints in
-  // document order.
-  readonly #start = new Int32Array(FIELDS);
-  readonly #end = new Int32Array(FIELDS);
+  // The record being read: start and end offsets of its texts (-1: absent), the fingerprints in document order.
+  #memberId = -1;
+  #memberIdEnd = -1;
+  #memberName = -1;
+  #memberNameEnd = -1;
+  #id = -1;
+  #idEnd = -1;
+  #timestamp = -1;
+  #timestampEnd = -1;
+  #classification = -1;
+  #classificationEnd = -1;
   #fingerprintsSeen = false;
   #feedbackSeen = false;
   readonly #fpOrder = new Int8Array(4);
@@ -191,24 +193,24 @@ export class FastRecordReader {
     if (limit - p > MAX_RECORD_BYTES) return DECLINE;
     const deleted = kind >= Kind.DeletedImage;
     if (!this.#scan(b, p + OPEN[kind]!.length, limit, deleted)) return DECLINE;
-    if (this.#start[MEMBER_ID]! < 0 || this.#start[ID]! < 0) return DECLINE;
-    const memberId = sameText(b, this.#start[MEMBER_ID]!, this.#end[MEMBER_ID]!, this.#lastMemberId) ?
+    if (this.#memberId < 0 || this.#id < 0) return DECLINE;
+    const memberId = sameText(b, this.#memberId, this.#memberIdEnd, this.#lastMemberId) ?
         this.#lastMemberId
-      : (this.#lastMemberId = b.toString('latin1', this.#start[MEMBER_ID]!, this.#end[MEMBER_ID]!));
-    if (memberId.length + 1 + (this.#end[ID]! - this.#start[ID]!) > MAX_KEY_LENGTH) return DECLINE;
-    const key = `${memberId}-${b.toString('latin1', this.#start[ID]!, this.#end[ID]!)}`;
+      : (this.#lastMemberId = b.toString('latin1', this.#memberId, this.#memberIdEnd));
+    if (memberId.length + 1 + (this.#idEnd - this.#id) > MAX_KEY_LENGTH) return DECLINE;
+    const key = `${memberId}-${b.toString('latin1', this.#id, this.#idEnd)}`;
     if (deleted) {
       this.#builder.addEncoded(this.#source, key, ROW_DELETE, this.#builder.textUsed);
       return limit + close.length;
     }
     if (this.#fpCount === 0) return DECLINE;
-    const timestamp = this.#start[TIMESTAMP]! < 0 ? undefined : this.#isoTimestamp(b);
+    const timestamp = this.#timestamp < 0 ? undefined : this.#isoTimestamp(b);
     const jsonBytes = this.#jsonLength(timestamp);
     const out = this.#builder.reserveText(jsonBytes);
     let o = this.#builder.textUsed;
     o = put(out, o, this.#jsonHead);
     o = put(out, o, J_ID);
-    o = copy(out, o, b, this.#start[ID]!, this.#end[ID]!);
+    o = copy(out, o, b, this.#id, this.#idEnd);
     o = put(out, o, kind === Kind.Video ? J_KIND_VIDEO : J_KIND_IMAGE);
     const slab = this.#withFingerprints ? this.#builder.fingerprintSlab() : undefined;
     const row = this.#builder.count * FINGERPRINT_ROW_BYTES;
@@ -233,14 +235,14 @@ export class FastRecordReader {
       out[o++] = DQUOTE;
     }
     o = put(out, o, J_MEMBER);
-    o = copy(out, o, b, this.#start[MEMBER_ID]!, this.#end[MEMBER_ID]!);
-    if (this.#end[MEMBER_NAME]! > this.#start[MEMBER_NAME]!) {
+    o = copy(out, o, b, this.#memberId, this.#memberIdEnd);
+    if (this.#memberNameEnd > this.#memberName) {
       o = put(out, o, J_NAME);
-      o = copy(out, o, b, this.#start[MEMBER_NAME]!, this.#end[MEMBER_NAME]!);
+      o = copy(out, o, b, this.#memberName, this.#memberNameEnd);
     }
-    if (this.#start[CLASSIFICATION]! >= 0) {
+    if (this.#classification >= 0) {
       o = put(out, o, J_CLASSIFICATION);
-      o = copy(out, o, b, this.#start[CLASSIFICATION]!, this.#end[CLASSIFICATION]!);
+      o = copy(out, o, b, this.#classification, this.#classificationEnd);
       out[o++] = DQUOTE;
     } else {
       o = put(out, o, J_MEMBER_END);
@@ -281,19 +283,19 @@ export class FastRecordReader {
     return (
       this.#jsonHead.length +
       128 +
-      (this.#end[ID]! - this.#start[ID]!) +
+      (this.#idEnd - this.#id) +
       this.#fpCount * 80 +
-      (this.#end[MEMBER_ID]! - this.#start[MEMBER_ID]!) +
-      (this.#end[MEMBER_NAME]! - this.#start[MEMBER_NAME]!) +
-      (this.#end[CLASSIFICATION]! - this.#start[CLASSIFICATION]!) +
+      (this.#memberIdEnd - this.#memberId) +
+      (this.#memberNameEnd - this.#memberName) +
+      (this.#classificationEnd - this.#classification) +
       (timestamp?.length ?? 0)
     );
   }
 
   /** The record's timestamp normalised as the general path does (undefined: unparseable, left out). */
   #isoTimestamp(b: Buffer): Uint8Array | undefined {
-    if (!sameText(b, this.#start[TIMESTAMP]!, this.#end[TIMESTAMP]!, this.#lastRawTimestamp)) {
-      this.#lastRawTimestamp = b.toString('latin1', this.#start[TIMESTAMP]!, this.#end[TIMESTAMP]!);
+    if (!sameText(b, this.#timestamp, this.#timestampEnd, this.#lastRawTimestamp)) {
+      this.#lastRawTimestamp = b.toString('latin1', this.#timestamp, this.#timestampEnd);
       const iso = normalizeIsoTimestamp(this.#lastRawTimestamp);
       this.#lastTimestamp = iso === undefined ? undefined : Buffer.from(iso, 'utf8');
     }
@@ -302,8 +304,8 @@ export class FastRecordReader {
 
   /** Checks the record's content `b[i, limit)` and notes where its texts are. False: not in the fast shape. */
   #scan(b: Uint8Array, i: number, limit: number, deleted: boolean): boolean {
-    this.#start.fill(-1);
-    this.#end.fill(-1);
+    this.#memberId = this.#memberIdEnd = this.#memberName = this.#memberNameEnd = -1;
+    this.#id = this.#idEnd = this.#timestamp = this.#timestampEnd = this.#classification = this.#classificationEnd = -1;
     this.#fingerprintsSeen = this.#feedbackSeen = false;
     this.#fpCount = this.#fpBits = 0;
     for (;;) {
@@ -313,25 +315,46 @@ export class FastRecordReader {
       switch (b[i + 1]) {
         case 0x6d: {
           // <member id="…">name</member>
-          if (this.#start[MEMBER_ID]! >= 0 || i + MEMBER_OPEN.length > limit || !at(b, i, MEMBER_OPEN)) return false;
+          if (this.#memberId >= 0 || i + MEMBER_OPEN.length > limit || !at(b, i, MEMBER_OPEN)) return false;
           const s = i + MEMBER_OPEN.length;
           const e = this.#text(b, s, limit, DQUOTE);
           if (e < 0 || b[e + 1] !== GT) return false;
           const n = this.#text(b, e + 2, limit, LT, true);
           if (n < 0 || n + MEMBER_CLOSE.length > limit || !at(b, n, MEMBER_CLOSE)) return false;
-          this.#start[MEMBER_ID] = s;
-          this.#end[MEMBER_ID] = e;
-          this.#start[MEMBER_NAME] = e + 2;
-          this.#end[MEMBER_NAME] = n;
+          this.#memberId = s;
+          this.#memberIdEnd = e;
+          this.#memberName = e + 2;
+          this.#memberNameEnd = n;
           i = n + MEMBER_CLOSE.length;
           break;
         }
-        case 0x69: // <id>
-        case 0x74: // <timestamp>
-        case 0x63: // <classification>
-          i = this.#field(b, i, limit, b[i + 1] === 0x69 ? ID : b[i + 1] === 0x74 ? TIMESTAMP : CLASSIFICATION);
-          if (i < 0) return false;
+        case 0x69: {
+          if (this.#id >= 0) return false;
+          const e = this.#element(b, i, limit, ID_OPEN, ID_CLOSE);
+          if (e < 0) return false;
+          this.#id = i + ID_OPEN.length;
+          this.#idEnd = e;
+          i = e + ID_CLOSE.length;
           break;
+        }
+        case 0x74: {
+          if (this.#timestamp >= 0) return false;
+          const e = this.#element(b, i, limit, TIMESTAMP_OPEN, TIMESTAMP_CLOSE);
+          if (e < 0) return false;
+          this.#timestamp = i + TIMESTAMP_OPEN.length;
+          this.#timestampEnd = e;
+          i = e + TIMESTAMP_CLOSE.length;
+          break;
+        }
+        case 0x63: {
+          if (this.#classification >= 0) return false;
+          const e = this.#element(b, i, limit, CLASSIFICATION_OPEN, CLASSIFICATION_CLOSE);
+          if (e < 0) return false;
+          this.#classification = i + CLASSIFICATION_OPEN.length;
+          this.#classificationEnd = e;
+          i = e + CLASSIFICATION_CLOSE.length;
+          break;
+        }
         case 0x66: {
           if (deleted) return false;
           if (i + FEEDBACK_EMPTY.length <= limit && at(b, i, FEEDBACK_EMPTY)) {
@@ -375,16 +398,11 @@ export class FastRecordReader {
     }
   }
 
-  /** The child element of `field` at `i` (`<id>text</id>`, at most once): notes its text, returns the offset after it, or -1. */
-  #field(b: Uint8Array, i: number, limit: number, field: number): number {
-    const open = FIELD_OPEN[field]!;
-    const close = FIELD_CLOSE[field]!;
-    if (this.#start[field]! >= 0 || i + open.length > limit || !at(b, i, open)) return -1;
+  /** `<name>text</name>` at `i`: the offset of the end tag, or -1. */
+  #element(b: Uint8Array, i: number, limit: number, open: Uint8Array, close: Uint8Array): number {
+    if (i + open.length > limit || !at(b, i, open)) return -1;
     const e = this.#text(b, i + open.length, limit, LT);
-    if (e < 0 || e + close.length > limit || !at(b, e, close)) return -1;
-    this.#start[field] = i + open.length;
-    this.#end[field] = e;
-    return e + close.length;
+    return e >= 0 && e + close.length <= limit && at(b, e, close) ? e : -1;
   }
 
   /**
@@ -393,7 +411,7 @@ export class FastRecordReader {
    */
   #text(b: Uint8Array, s: number, limit: number, stop: number, mayBeEmpty = false): number {
     let i = s;
-    while (i < limit && TEXT_BYTE[b[i]!] === 1 && b[i] !== stop) i++;
+    while (i < limit && TEXT_BYTE[b[i]!] === 1) i++; // stops at `stop` too: no TEXT_BYTE
     if (i >= limit || b[i] !== stop) return -1;
     if (i === s) return mayBeEmpty ? i : -1;
     return b[s] === SPACE || b[i - 1] === SPACE ? -1 : i;
