@@ -184,7 +184,7 @@ async function split(server: Server): Promise<Result[]> {
     const packedSource = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
     let packedMs = 0;
     let packedEntries = 0;
-    const pages = packedSource.fetch(null, withPackRequest({}, { fingerprints: true }))[Symbol.asyncIterator]();
+    const pages = packedSource.fetch(null, withPackRequest(packedSource, {}, { fingerprints: true }))[Symbol.asyncIterator]();
     for (;;) {
       const started = performance.now();
       const step = await pages.next();

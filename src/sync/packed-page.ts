@@ -7,7 +7,7 @@
  * @module
  */
 import type { ChangeBatch } from '../list/change-batch.js';
-import type { DeltaPage, FetchOptions, SkippedRecord } from './types.js';
+import type { DeltaPage, FetchOptions, HashListSource, SkippedRecord } from './types.js';
 
 /** A page's updates prepared (as `prepareUpdates` would) and packed. */
 export interface PackedPage {
@@ -38,8 +38,25 @@ export function packedDeltaPage(packed: PackedPage): DeltaPage {
   return delta;
 }
 
-/** Fetch options that ask a source able to for packed pages. Sources that cannot ignore the request. */
-export function withPackRequest(options: FetchOptions, request: PackRequest): FetchOptions {
+/**
+ * The `fetch` functions that honour a pack request. A request goes only to these, never to any source that merely
+ * passes its options on: a wrapper that forwarded the request to a built-in source and then rebuilt the pages from
+ * their (empty) `updates` would drop every entry while its checkpoints advanced.
+ */
+const PACKING_FETCHES = new WeakSet<object>();
+
+/** Marks `fetch` as one that yields packed pages when asked (see {@link withPackRequest}). */
+export function packsPages<F extends object>(fetch: F): F {
+  PACKING_FETCHES.add(fetch);
+  return fetch;
+}
+
+/**
+ * Fetch options for `source`: with a pack request when its own `fetch` is one that packs ({@link packsPages}),
+ * otherwise `options` unchanged.
+ */
+export function withPackRequest(source: Pick<HashListSource, 'fetch'>, options: FetchOptions, request: PackRequest): FetchOptions {
+  if (!PACKING_FETCHES.has(source.fetch)) return options;
   return Object.defineProperty({ ...options }, PACK_PAGES, { value: request });
 }
 

@@ -44,7 +44,7 @@ if (port) {
     try {
       const source = createSource(start.spec);
       const builder = new ChangeBatchBuilder({ fingerprints: start.fingerprints });
-      const options = withPackRequest({ signal: controller.signal }, { fingerprints: start.fingerprints });
+      const options = withPackRequest(source, { signal: controller.signal }, { fingerprints: start.fingerprints });
       for await (const page of source.fetch(start.checkpoint, options)) {
         // A source that packs (NCMEC) hands over its batch; any other page is prepared and packed here.
         const packed = packedPageOf(page);

@@ -410,7 +410,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     const spec = o.sourceThread ? sourceSpecOf(source) : undefined;
     const threadPages = spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined });
     onThread = threadPages !== undefined;
-    iterator = threadPages ?? source.fetch(committed, withPackRequest({ signal: controller.signal }, { fingerprints: list !== undefined }))[Symbol.asyncIterator]();
+    iterator = threadPages ?? source.fetch(committed, withPackRequest(source, { signal: controller.signal }, { fingerprints: list !== undefined }))[Symbol.asyncIterator]();
     const it = iterator;
     const pull = () => {
       const p = it.next();

@@ -23,7 +23,7 @@ import { SyncError } from '../../errors.js';
 import { checkInteger, checkSourceId, showValue } from '../check-options.js';
 import { checkBaseUrl, checkEnv, type Environment, readCredential } from '../credentials.js';
 import { assertSecureUrl, createHttpClient, type HttpClientOptions, pickHttpOptions, resolveHttpOptions } from '../http.js';
-import { packedDeltaPage, packRequestOf } from '../packed-page.js';
+import { packedDeltaPage, packRequestOf, packsPages } from '../packed-page.js';
 import { readAhead } from '../read-ahead.js';
 import { sourceSpec, withSourceSpec } from '../source-spec.js';
 import type { DeltaPage, FetchOptions, HashListSource } from '../types.js';
@@ -285,7 +285,7 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
     {
       name: 'ncmec',
       id,
-      fetch,
+      fetch: packsPages(fetch),
       compareCheckpoints: compareNcmecCheckpoints,
       getStatus: (opts = {}) => api.getStatus(opts.signal),
       getFeedbackReasons: (type, opts = {}) => api.getFeedbackReasons(type, opts.signal),
