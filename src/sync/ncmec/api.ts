@@ -7,9 +7,9 @@
  */
 import { SyncError } from '../../errors.js';
 import type { HttpClient } from '../http.js';
+import type { PackRequest } from '../packed-page.js';
 import { type NcmecEntriesPage, parseEntriesPage } from './entries-xml.js';
 import { childrenNamed, parseSmallXml } from './small-xml.js';
-import type { PackRequest } from '../packed-page.js';
 
 /** The XML namespace of NCMEC v2 documents. */
 export const NCMEC_XML_NAMESPACE = 'https://hashsharing.ncmec.org/hashsharing/v2';
