@@ -24,6 +24,7 @@
  * @internal
  * @module
  */
+import { HEX_VALUE, NOT_LOWER_HEX } from '../../hash/hex.js';
 import { type ChangeBatchBuilder, FINGERPRINT_AT, FINGERPRINT_ROW_BYTES, ROW_DELETE, ROW_MD5, ROW_PDQ, ROW_SHA1, ROW_SHA256, ROW_VIDEO } from '../../list/change-batch.js';
 import { normalizeIsoTimestamp } from '../iso-timestamp.js';
 
@@ -48,9 +49,6 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 const TEXT_BYTE = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) TEXT_BYTE[c] = 1;
 for (const c of '<>&"\\') TEXT_BYTE[c.charCodeAt(0)] = 0;
-/** Value of a lowercase hex digit, 16 for any other byte. */
-const HEX = new Uint8Array(256).fill(16);
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
 
 const enum Kind {
   Image,
@@ -227,7 +225,7 @@ export class FastRecordReader {
           const lo = b[k + 1]!;
           out[o++] = hi;
           out[o++] = lo;
-          slab[to + (k >> 1)] = (HEX[hi]! << 4) | HEX[lo]!;
+          slab[to + (k >> 1)] = (HEX_VALUE[hi]! << 4) | HEX_VALUE[lo]!;
         }
       } else {
         o = copy(out, o, b, s, s + n);
@@ -390,7 +388,7 @@ export class FastRecordReader {
       const s = i + open.length;
       const e = s + FP_HEX[which]!;
       if ((this.#fpBits & bit) !== 0 || e + close.length > limit || !at(b, i, open) || !at(b, e, close)) return -1;
-      for (let k = s; k < e; k++) if (HEX[b[k]!] === 16) return -1;
+      for (let k = s; k < e; k++) if (NOT_LOWER_HEX[b[k]!] !== 0) return -1; // undefined (not ASCII) too
       this.#fpOrder[this.#fpCount] = which;
       this.#fpAt[this.#fpCount++] = s;
       this.#fpBits |= bit;
