@@ -40,7 +40,7 @@ const BASE = 'e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c';
 const hexArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 // Hashes near a few centres, so that matches within 31 bits actually happen.
 const nearArb = fc
-  .tuple(fc.constantFrom(BASE, flip(BASE, Array.from({ length: 60 }, (_, i) => i * 4))), fc.uniqueArray(fc.nat(255), { maxLength: 40 }))
+  .tuple(fc.constantFrom(BASE, flip(BASE, Array.from({ length: 60 }, (_, i) => i * 4))), fc.uniqueArray(fc.nat(255), { maxLength: 40, size: 'max' }))
   .map(([c, bits]) => flip(c, bits));
 const featureArb = fc.record({ pdq: fc.oneof(hexArb, nearArb, nearArb), quality: fc.integer({ min: 0, max: 100 }) });
 const optionsArb = fc.record({

@@ -68,7 +68,7 @@ export function arbListHash(bases: readonly Uint8Array[]): fc.Arbitrary<Uint8Arr
     {
       weight: 4,
       arbitrary: fc
-        .tuple(fc.nat({ max: bases.length - 1 }), fc.uniqueArray(fc.nat({ max: 255 }), { maxLength: 40 }))
+        .tuple(fc.nat({ max: bases.length - 1 }), fc.uniqueArray(fc.nat({ max: 255 }), { maxLength: 40, size: 'max' }))
         .map(([b, bits]) => flipBits(bases[b]!, bits)),
     },
   );
