@@ -416,8 +416,9 @@ class PageReader {
       this.carry = undefined;
       // The held-back record, completed from the start of this chunk.
       const joined = Buffer.concat([carry, bytes.subarray(0, MAX_CARRY)]);
+      const kind = FastRecordReader.startsRecord(joined, 0, joined.length);
       const end =
-        FastRecordReader.startsRecord(joined, 0, joined.length) >= 0 ? this.readRecord(joined, 0)
+        kind >= 0 ? this.readRecord(joined, 0, kind)
         : FastRecordReader.mayStartRecord(joined, 0, joined.length) ? MORE
         : DECLINE;
       if (end >= 0) {
@@ -442,7 +443,8 @@ class PageReader {
 
   private scanFrom(bytes: Buffer, from: number): void {
     for (let lt = bytes.indexOf(LT, from); lt !== -1; lt = bytes.indexOf(LT, lt + 1)) {
-      if (FastRecordReader.startsRecord(bytes, lt, bytes.length) < 0) {
+      const kind = FastRecordReader.startsRecord(bytes, lt, bytes.length);
+      if (kind < 0) {
         // A record's start tag cut by the chunk's end: hold it back with what follows.
         if (!FastRecordReader.mayStartRecord(bytes, lt, bytes.length)) continue;
         if (lt > from && !this.stepOverGap(bytes, from, lt)) this.general(bytes.subarray(from, lt));
@@ -452,7 +454,7 @@ class PageReader {
       }
       if (lt > from && !this.stepOverGap(bytes, from, lt)) this.general(bytes.subarray(from, lt));
       from = lt;
-      const end = this.readRecord(bytes, lt);
+      const end = this.readRecord(bytes, lt, kind);
       if (end >= 0) {
         from = end;
         lt = end - 1;
@@ -464,10 +466,13 @@ class PageReader {
     if (from < bytes.length) this.general(bytes.subarray(from));
   }
 
-  /** Reads the record at `bytes[at]` on the fast path if it may: the offset after it, or DECLINE or MORE. */
-  private readRecord(bytes: Buffer, at: number): number {
+  /**
+   * Reads the record of `kind` (from `startsRecord`) at `bytes[at]` on the fast path if it may: the offset after
+   * it, or DECLINE or MORE.
+   */
+  private readRecord(bytes: Buffer, at: number, kind: number): number {
     if (!this.canSkip()) return DECLINE;
-    const end = this.fast!.read(bytes, at, bytes.length, FastRecordReader.startsRecord(bytes, at, bytes.length));
+    const end = this.fast!.read(bytes, at, bytes.length, kind);
     if (end >= 0) {
       this.scanner.skip(end - at);
       this.builder.countFastRecord();
