@@ -89,19 +89,19 @@ export class ChangeBatchBuilder {
   readonly #withFingerprints: boolean;
   #sources: string[] = [];
   #sourceIndex = new Map<string, number>();
-  #sourceOf = new Uint32Array(INITIAL_ROWS);
+  #sourceOf!: Uint32Array;
   #keys: string[] = [];
-  #flags = new Uint8Array(INITIAL_ROWS);
-  #textEnds = new Uint32Array(INITIAL_ROWS);
-  #text = Buffer.allocUnsafeSlow(INITIAL_ROWS * 512);
+  #flags!: Uint8Array;
+  #textEnds!: Uint32Array;
+  #text!: Buffer;
   #textUsed = 0;
-  #fingerprints: Uint8Array;
+  #fingerprints!: Uint8Array;
   #count = 0;
 
   /** @param options.fingerprints - false: skip decoding fingerprints (nobody will index this batch). */
   constructor(options: { fingerprints?: boolean } = {}) {
     this.#withFingerprints = options.fingerprints !== false;
-    this.#fingerprints = new Uint8Array(this.#withFingerprints ? INITIAL_ROWS * FINGERPRINT_ROW_BYTES : 0);
+    this.#newBuffers();
   }
 
   /** Rows added since the last {@link build}. */
@@ -230,11 +230,7 @@ export class ChangeBatchBuilder {
       // memory, so posting it to the store writer thread (which only reads it) does not copy it.
       fingerprints: this.#withFingerprints ? this.#fingerprints.slice(0, n * FINGERPRINT_ROW_BYTES) : new Uint8Array(0),
     };
-    this.#sources = [];
-    this.#sourceIndex = new Map();
-    this.#keys = [];
-    this.#textUsed = 0;
-    this.#count = 0;
+    this.#startEmpty();
     return batch;
   }
 
@@ -266,17 +262,27 @@ export class ChangeBatchBuilder {
       textEnds: this.#textEnds.subarray(0, n),
       fingerprints: this.#withFingerprints ? this.#fingerprints.subarray(0, n * FINGERPRINT_ROW_BYTES) : new Uint8Array(0),
     };
+    this.#startEmpty();
+    this.#newBuffers();
+    return batch;
+  }
+
+  /** No rows, no sources; the buffers are kept. */
+  #startEmpty(): void {
     this.#sources = [];
     this.#sourceIndex = new Map();
     this.#keys = [];
     this.#textUsed = 0;
     this.#count = 0;
+  }
+
+  /** Fresh, small buffers (the old ones may belong to a taken batch). */
+  #newBuffers(): void {
     this.#sourceOf = new Uint32Array(INITIAL_ROWS);
     this.#flags = new Uint8Array(INITIAL_ROWS);
     this.#textEnds = new Uint32Array(INITIAL_ROWS);
     this.#text = Buffer.allocUnsafeSlow(INITIAL_ROWS * 512);
     this.#fingerprints = new Uint8Array(this.#withFingerprints ? INITIAL_ROWS * FINGERPRINT_ROW_BYTES : 0);
-    return batch;
   }
 
   #writeText(json: string): void {
