@@ -17,7 +17,8 @@
 import { decodeHexInto, HASH_BYTES, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
-import type { HashIndex } from '../match/types.js';
+import { PackedAdds } from '../match/batch.js';
+import type { HashIndex, IndexBatch } from '../match/types.js';
 import {
   type ChangeBatch,
   ChangeBatchBuilder,
@@ -103,6 +104,7 @@ export interface HashListStats {
 }
 
 const KIND_NONE = 0;
+const PDQ_BYTES = HASH_BYTES.pdq;
 const KIND_CODE: Record<EntryKind, number> = { image: 1, video: 2 };
 
 interface State {
@@ -472,36 +474,9 @@ export class HashList {
     const counts = { added: 0, updated: 0, deleted: 0 };
     const freed: number[] = [];
     const { keys, sources, sourceOf, flags, text, textEnds, fingerprints } = batch;
-    // The final PDQ of each handle touched, noted without a Map or per-entry allocations: one slab per call.
-    const apply = ++state.applies;
-    const touched = new Int32Array(batch.count);
-    const hasPdq = new Uint8Array(batch.count);
-    const slab = new Uint8Array(batch.count * 32);
-    let nTouched = 0;
-    const note = (h: number, pdqAt: number): void => {
-      if (h >= state.touchedIn.length) {
-        const size = Math.max(1024, h + 1, state.touchedIn.length * 2);
-        const inCall = new Uint32Array(size);
-        inCall.set(state.touchedIn);
-        const at = new Int32Array(size);
-        at.set(state.touchedAt);
-        state.touchedIn = inCall;
-        state.touchedAt = at;
-      }
-      let pos: number;
-      if (state.touchedIn[h] === apply) pos = state.touchedAt[h]!;
-      else {
-        pos = nTouched++;
-        state.touchedIn[h] = apply;
-        state.touchedAt[h] = pos;
-        touched[pos] = h;
-      }
-      if (pdqAt < 0) hasPdq[pos] = 0;
-      else {
-        slab.set(fingerprints.subarray(pdqAt, pdqAt + 32), pos * 32);
-        hasPdq[pos] = 1;
-      }
-    };
+    // The final PDQ of each handle touched, noted without a Map or per-entry allocations: one slab per call. (No
+    // closures or generators here either: V8 recompiled each new one on most batches of a sync.)
+    const touch: Touched = { apply: ++state.applies, handles: new Uint32Array(batch.count), hasPdq: new Uint8Array(batch.count), slab: new Uint8Array(batch.count * PDQ_BYTES), count: 0 };
     const scratch = this.#scratch;
     const table = state.entries;
     for (let i = 0; i < batch.count; i++) {
@@ -514,7 +489,7 @@ export class HashList {
         if (handle < 0) continue;
         this.#dropSlot(state, handle);
         table.remove(handle);
-        note(handle, -1);
+        noteTouched(state, touch, handle, fingerprints, -1);
         freed.push(handle);
         counts.deleted++;
         continue;
@@ -543,8 +518,9 @@ export class HashList {
       if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
       kinds[kind]++;
       const at = i * FINGERPRINT_ROW_BYTES;
-      note(h, f & ROW_PDQ ? at + FINGERPRINT_AT.pdq : -1);
-      for (const [digest, bit] of DIGEST_BITS) {
+      noteTouched(state, touch, h, fingerprints, f & ROW_PDQ ? at + FINGERPRINT_AT.pdq : -1);
+      for (let d = 0; d < DIGEST_BITS.length; d++) {
+        const [digest, bit] = DIGEST_BITS[d]!;
         if ((f & bit) === 0) continue;
         const out = scratch[digest];
         const from = at + FINGERPRINT_AT[digest];
@@ -552,20 +528,8 @@ export class HashList {
         state.digests[digest].add(h, out);
       }
     }
-    const remove: number[] = [];
-    let adds = 0;
-    for (let pos = 0; pos < nTouched; pos++) {
-      if (hasPdq[pos]) adds++;
-      else if (state.index.has(touched[pos]!)) remove.push(touched[pos]!);
-    }
-    if (remove.length + adds > 0) {
-      state.index.apply({
-        remove,
-        add: (function* () {
-          for (let pos = 0; pos < nTouched; pos++) if (hasPdq[pos]) yield [touched[pos]!, slab.subarray(pos * 32, pos * 32 + 32)] as const;
-        })(),
-      });
-    }
+    const index = indexChanges(state.index, touch);
+    if (index !== null) state.index.apply(index);
     state.free.push(...freed);
     return counts;
   }
@@ -587,6 +551,67 @@ export class HashList {
 /** The entry under a live handle, as a frozen object (parsed from its JSON unless it is held parsed). */
 function entryAt(state: State, handle: number): ListEntry {
   return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(state.entries.json(handle)) as ListEntry);
+}
+
+/** The handles one {@link HashList} apply call touched, in first-touch order, with the PDQ each ends with. */
+interface Touched {
+  /** The call's number, marking `state.touchedIn`. */
+  apply: number;
+  handles: Uint32Array;
+  /** 1 where the handle ends the call with a PDQ (in `slab`), 0 where it ends without one. */
+  hasPdq: Uint8Array;
+  /** The PDQ of `handles[pos]` at `pos * 32`. */
+  slab: Uint8Array;
+  count: number;
+}
+
+/** Notes that `handle` now holds the PDQ at `fingerprints[pdqAt..]`, or none when `pdqAt` is negative. */
+function noteTouched(state: State, touch: Touched, handle: number, fingerprints: Uint8Array, pdqAt: number): void {
+  if (handle >= state.touchedIn.length) {
+    const size = Math.max(1024, handle + 1, state.touchedIn.length * 2);
+    const inCall = new Uint32Array(size);
+    inCall.set(state.touchedIn);
+    const at = new Int32Array(size);
+    at.set(state.touchedAt);
+    state.touchedIn = inCall;
+    state.touchedAt = at;
+  }
+  let pos: number;
+  if (state.touchedIn[handle] === touch.apply) pos = state.touchedAt[handle]!;
+  else {
+    pos = touch.count++;
+    state.touchedIn[handle] = touch.apply;
+    state.touchedAt[handle] = pos;
+    touch.handles[pos] = handle;
+  }
+  if (pdqAt < 0) {
+    touch.hasPdq[pos] = 0;
+    return;
+  }
+  const slab = touch.slab;
+  for (let b = 0, o = pos * PDQ_BYTES; b < PDQ_BYTES; b++) slab[o + b] = fingerprints[pdqAt + b]!;
+  touch.hasPdq[pos] = 1;
+}
+
+/**
+ * The index batch for what an apply call touched: removals of handles that end without a PDQ, then the final PDQ
+ * of the others, packed (compacted in place when some handles have none). Null when the index has nothing to do.
+ */
+function indexChanges(index: HashIndex, touch: Touched): IndexBatch | null {
+  const { handles, hasPdq, slab, count } = touch;
+  const remove: number[] = [];
+  let adds = 0;
+  for (let pos = 0; pos < count; pos++) {
+    if (hasPdq[pos]) {
+      if (adds !== pos) {
+        handles[adds] = handles[pos]!;
+        slab.copyWithin(adds * PDQ_BYTES, pos * PDQ_BYTES, pos * PDQ_BYTES + PDQ_BYTES);
+      }
+      adds++;
+    } else if (index.has(handles[pos]!)) remove.push(handles[pos]!);
+  }
+  if (remove.length + adds === 0) return null;
+  return { remove, add: new PackedAdds(handles, slab, adds) };
 }
 
 function setKind(state: State, handle: number, code: number): void {

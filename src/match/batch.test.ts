@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkBatch, forEachAdd } from './batch.js';
+import { checkBatch, forEachAdd, PackedAdds } from './batch.js';
 
 const pair = fc.tuple(fc.nat({ max: 0xffff_ffff }), fc.uint8Array({ minLength: 32, maxLength: 32 }));
 
@@ -22,6 +22,33 @@ describe('checkBatch', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('reads packed additions in place, and any other reader iterates them as the same pairs', () => {
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 200, size: 'max' }), fc.nat({ max: 3 }), (pairs, spare) => {
+        const expected = pairs.map(([id, hash]): [number, number[]] => [id, [...hash]]);
+        // Spare room after the last pair, as the hash list leaves when some touched entries lost their PDQ.
+        const ids = new Uint32Array(pairs.length + spare);
+        const hashes = new Uint8Array((pairs.length + spare) * 32).fill(0xee);
+        pairs.forEach(([id, hash], i) => {
+          ids[i] = id;
+          hashes.set(hash, i * 32);
+        });
+        const packed = new PackedAdds(ids, hashes, pairs.length);
+        expect(added({ add: packed })).toEqual(expected);
+        expect(checkBatch({ add: packed }).maxAddId).toBe(pairs.length === 0 ? -1 : Math.max(...pairs.map(([id]) => id)));
+        expect([...packed].map(([id, hash]): [number, number[]] => [id, [...hash]])).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a packed count its arrays cannot hold', () => {
+    expect(() => new PackedAdds(new Uint32Array(2), new Uint8Array(64), 3)).toThrow(RangeError);
+    expect(() => new PackedAdds(new Uint32Array(3), new Uint8Array(64), 3)).toThrow(RangeError);
+    expect(() => new PackedAdds(new Uint32Array(2), new Uint8Array(64), -1)).toThrow(RangeError);
+    expect(new PackedAdds(new Uint32Array(3), new Uint8Array(96), 3).count).toBe(3);
   });
 
   it('reports the largest id added, and -1 with no additions', () => {
