@@ -25,7 +25,7 @@ describe('resolveScannerOptions', () => {
       concurrency: availableParallelism(),
       maxQueue: 1000,
       cacheSize: 10_000,
-      sourceThread: false,
+      sourceThread: 'auto',
     });
     expect(SCANNER_DEFAULTS.maxDistance).toBe(31);
   });
@@ -53,7 +53,7 @@ describe('resolveScannerOptions', () => {
     ['concurrency', { concurrency: 0 }, RangeError, 'Expected `concurrency` to be an integer from 1 to 1024, got 0'],
     ['maxQueue', { maxQueue: -1 }, RangeError, 'Expected `maxQueue` to be an integer from 0 to'],
     ['cacheSize', { cacheSize: null }, TypeError, 'Expected `cacheSize` to be an integer from 0 to 100000000, got null'],
-    ['sourceThread', { sourceThread: 1 }, TypeError, 'Expected `sourceThread` to be a boolean, got 1'],
+    ['sourceThread', { sourceThread: 1 }, TypeError, 'Expected `sourceThread` to be true, false or "auto", got 1'],
     ['store', { store: '' }, TypeError, 'Expected `store` to be a non-empty string, got ""'],
     ['index', { index: 'kd-tree' }, TypeError, `Expected \`index\` to be one of ${INDEX_NAMES.map((n) => `'${n}'`).join(', ')}, got "kd-tree"`],
     ['index type', { index: 3 }, TypeError, 'got 3'],

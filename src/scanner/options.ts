@@ -28,7 +28,7 @@ export const SCANNER_DEFAULTS = {
   vpdq: { frameDistance: 31, queryPercent: 80, targetPercent: 0 },
   maxQueue: 1000,
   cacheSize: 10_000,
-  sourceThread: false,
+  sourceThread: 'auto',
 } as const;
 
 /** vPDQ thresholds with every field set. */
@@ -60,7 +60,7 @@ export interface ResolvedScannerOptions {
   cacheSize: number;
   image: Record<string, unknown>;
   video: Record<string, unknown>;
-  sourceThread: boolean;
+  sourceThread: boolean | 'auto';
 }
 
 const SCANNER_KEYS = [
@@ -106,7 +106,7 @@ export function resolveScannerOptions(options: unknown): ResolvedScannerOptions 
     cacheSize: checkInteger('cacheSize', o.cacheSize, 0, 100_000_000, SCANNER_DEFAULTS.cacheSize),
     image: mediaOptions('image', o.image, ['dihedral', 'signal']),
     video: mediaOptions('video', o.video, ['signal']),
-    sourceThread: checkBoolean('sourceThread', o.sourceThread, SCANNER_DEFAULTS.sourceThread),
+    sourceThread: checkSourceThread(o.sourceThread),
   };
 }
 
@@ -173,4 +173,10 @@ function checkSource(name: string, value: unknown): HashListSource {
     throw new TypeError(`Expected \`${name}.fetch\` to be a function, got ${describeValue(s.fetch)}`);
   }
   return value as HashListSource;
+}
+
+function checkSourceThread(value: unknown): boolean | 'auto' {
+  if (value === undefined) return SCANNER_DEFAULTS.sourceThread;
+  if (typeof value === 'boolean' || value === 'auto') return value;
+  throw new TypeError(`Expected \`sourceThread\` to be true, false or "auto", got ${JSON.stringify(value) ?? typeof value}`);
 }

@@ -330,11 +330,13 @@ export interface ScannerOptions {
    */
   video?: Omit<HashVideoOptions, 'signal'>;
   /**
-   * `sync()` runs the built-in sources (NCMEC, StopNCII, list files) on a thread of their own (`SyncOptions.sourceThread`): fetching, parsing
-   * and validating pages stop competing with matching on this thread during a large sync.
-   * @default false
+   * Where `sync()` runs the built-in sources (`SyncOptions.sourceThread`): `true`, on a thread of their own, so fetching,
+   * parsing and validating pages stop competing with matching on this thread during a large sync; `'auto'`, an
+   * NCMEC source moves to such a thread once a sync has received 20 000 updates (a first sync or a reload, not the
+   * usual incremental one), on a machine with at least two cores; `false`, never.
+   * @default 'auto'
    */
-  sourceThread?: boolean;
+  sourceThread?: boolean | 'auto';
 }
 
 /** Options for `matchMany`. */

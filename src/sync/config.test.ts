@@ -43,8 +43,9 @@ describe('sync config', () => {
       'config: "storeWriter" must be "auto", "thread" or "inline", got "worker"',
     );
     expect(parseSyncConfig({ storeWriter: 'thread' }).storeWriter).toBe('thread');
-    expect(errorOf(() => parseSyncConfig({ sourceThread: 'yes' })).message).toBe('config: "sourceThread" must be true or false, got "yes"');
+    expect(errorOf(() => parseSyncConfig({ sourceThread: 'yes' })).message).toBe('config: "sourceThread" must be true, false or "auto", got "yes"');
     expect(parseSyncConfig({ sourceThread: true }).sourceThread).toBe(true);
+    expect(parseSyncConfig({ sourceThread: 'auto' }).sourceThread).toBe('auto');
     writeFileSync(path.join(dir, 'broken.json'), '{');
     expect(errorOf(() => loadSyncConfig(path.join(dir, 'broken.json'))).code).toBe('CONFIG_INVALID');
   });

@@ -61,8 +61,8 @@ export interface SyncConfig {
   stallTimeoutMs?: number;
   /** Where store commits run (`SyncOptions.storeWriter`): `"auto"`, `"thread"` or `"inline"`. @default "auto" */
   storeWriter?: StoreWriterMode;
-  /** Run the sources on a thread of their own (`SyncOptions.sourceThread`). @default false */
-  sourceThread?: boolean;
+  /** Where the sources run (`SyncOptions.sourceThread`): `true`, `false` or `"auto"`. @default "auto" */
+  sourceThread?: boolean | 'auto';
 }
 
 const HTTP_KEYS = ['timeoutMs', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'maxResponseBytes', 'allowInsecureHttp'] as const;
@@ -113,7 +113,9 @@ export function parseSyncConfig(value: unknown, options: { baseDir?: string; whe
     out.storeWriter = value.storeWriter;
   }
   if (value.sourceThread !== undefined) {
-    if (typeof value.sourceThread !== 'boolean') throw invalid(where, `"sourceThread" must be true or false, got ${JSON.stringify(value.sourceThread)}`);
+    if (typeof value.sourceThread !== 'boolean' && value.sourceThread !== 'auto') {
+      throw invalid(where, `"sourceThread" must be true, false or "auto", got ${JSON.stringify(value.sourceThread)}`);
+    }
     out.sourceThread = value.sourceThread;
   }
   const sources = value.sources ?? [];

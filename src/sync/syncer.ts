@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { SyncError } from '../errors.js';
 import type { HashList } from '../list/hash-list.js';
 import { type ChangeBatch, ChangeBatchBuilder } from '../list/change-batch.js';
@@ -74,16 +75,30 @@ export interface SyncOptions {
    */
   storeWriter?: StoreWriterMode;
   /**
-   * Run the built-in sources (`createNcmecSource`, `createStopNciiSource`, `createFileSource`) on a thread of their
-   * own: HTTP, parsing and validating each page happen there, and this thread only stores the pages and keeps
-   * `list` in step (about half the CPU time it spends otherwise on a large sync, so matching on this thread waits
-   * less). With two cores the sync as a whole is no faster (the cores are already busy; docs/performance.md); with
-   * more, it can be. A source made with a `dispatcher` or a custom `now` clock, or a plug-in source, cannot move
-   * and runs here. Falls back to this thread when no thread can be had (a bundle without the worker script).
-   * @default false
+   * Where the built-in sources (`createNcmecSource`, `createStopNciiSource`, `createFileSource`) fetch, parse and
+   * validate their pages. `true`: on a thread of their own from the start; this thread only stores the pages and
+   * keeps `list` in step (about half the CPU time it spends otherwise on a large sync, so matching on this thread
+   * waits less). `false`: on this thread. `'auto'`: on this thread, until a sync with a `list`, on a machine with at
+   * least two cores, has received 20 000 updates from an NCMEC source; the source
+   * then moves to a thread, which resumes after the last page received (a large first sync or reload, not the
+   * usual small incremental one, pays for a thread). On two cores that made a 1M-entry sync with a list take
+   * about 0.8× the time (docs/performance.md). StopNCII and list-file sources move only with `true`: their pages
+   * can complete a full refetch that must not be split. A source made with a `dispatcher` or a custom `now`
+   * clock, or a plug-in source, cannot move and runs here. Falls back to this thread when no thread can be had (a
+   * bundle without the worker script).
+   * @default 'auto'
    */
-  sourceThread?: boolean;
+  sourceThread?: boolean | 'auto';
 }
+
+/**
+ * With `sourceThread: 'auto'`, the updates a sync with a list receives on the syncing thread before its NCMEC source
+ * moves to a thread of its own. A thread costs tens of milliseconds and megabytes to start: worth it for the
+ * hundreds of pages of a first sync, not for the few pages of the usual incremental one.
+ *
+ * @internal
+ */
+export const SOURCE_THREAD_AFTER_UPDATES = 20_000;
 
 interface ResolvedOptions {
   store: ListStore;
@@ -96,7 +111,7 @@ interface ResolvedOptions {
   stallTimeoutMs: number;
   tombstoneRetentionMs: number | false;
   storeWriter: StoreWriterMode;
-  sourceThread: boolean;
+  sourceThread: boolean | 'auto';
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -141,8 +156,10 @@ function resolveOptions(options: SyncOptions): ResolvedOptions {
   if (!isStoreWriterMode(storeWriter)) {
     throw new TypeError(`Expected \`storeWriter\` to be "auto", "thread" or "inline", got ${JSON.stringify(storeWriter)}`);
   }
-  const sourceThread = options.sourceThread ?? false;
-  if (typeof sourceThread !== 'boolean') throw new TypeError(`Expected \`sourceThread\` to be a boolean, got ${typeof sourceThread}`);
+  const sourceThread = options.sourceThread ?? 'auto';
+  if (typeof sourceThread !== 'boolean' && sourceThread !== 'auto') {
+    throw new TypeError(`Expected \`sourceThread\` to be true, false or "auto", got ${JSON.stringify(sourceThread) ?? typeof sourceThread}`);
+  }
   return {
     store,
     sources,
@@ -407,13 +424,18 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       hasLast = true;
     }
     const startSeq = store.commitSeq;
-    const spec = o.sourceThread ? sourceSpecOf(source) : undefined;
-    const threadPages = spec && fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined });
+    const spec = o.sourceThread === false ? undefined : sourceSpecOf(source);
+    const threadPages = o.sourceThread === true && spec ? fetchOnThread(spec, committed, { signal: controller.signal, fingerprints: list !== undefined }) : undefined;
     onThread = threadPages !== undefined;
-    iterator = threadPages ?? source.fetch(committed, withPackRequest(source, { signal: controller.signal }, { fingerprints: list !== undefined }))[Symbol.asyncIterator]();
-    const it = iterator;
+    /** With `'auto'`, the spec to move the source to a thread with once the sync proves large. */
+    let moveLater = o.sourceThread === 'auto' && list !== undefined && spec?.factory === 'ncmec' && availableParallelism() >= 2 ? spec : undefined;
+    let received = 0;
+    // Stopped on its own when the source moves: what it has read ahead, the thread fetches again.
+    const inlineStop = new AbortController();
+    const inlineSignal = AbortSignal.any([controller.signal, inlineStop.signal]);
+    iterator = threadPages ?? source.fetch(committed, withPackRequest(source, { signal: inlineSignal }, { fingerprints: list !== undefined }))[Symbol.asyncIterator]();
     const pull = () => {
-      const p = it.next();
+      const p = iterator!.next();
       p.catch(() => {}); // observed below; this only prevents an unhandled rejection after a timeout or failure
       return p;
     };
@@ -469,6 +491,19 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       pendingCheckpoint = page.checkpoint;
       if (page.replaceAll === true) await flush(startSeq);
       else if (buffer.count >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
+      received += packed ? packed.batch.count : prepared!.updates.length;
+      if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES) {
+        // Every page up to this one is in hand: the thread resumes after it, as a restarted sync would.
+        const moved = fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
+        moveLater = undefined;
+        if (moved !== undefined) {
+          inlineStop.abort();
+          void iterator.return?.().catch(() => {});
+          iterator = moved;
+          onThread = true;
+          next = pull();
+        }
+      }
     }
     await flush();
     await settle();

@@ -19,7 +19,7 @@ import { packedPageOf } from '../../src/sync/packed-page.js';
 import { AHEAD, fetchOnThread } from '../../src/sync/source-thread.js';
 import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
-import { sync } from '../../src/sync/syncer.js';
+import { SOURCE_THREAD_AFTER_UPDATES, sync } from '../../src/sync/syncer.js';
 import type { SyncReport } from '../../src/sync/syncer-report.js';
 import type { ListEntry } from '../../src/sync/types.js';
 import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
@@ -70,7 +70,7 @@ describe('sync with the source on its own thread', () => {
 
     const run = async () => {
       const a = await sync({ store: threaded, list: threadedList, sources: [threadedSource], sourceThread: true, commitEvery: { updates: 1000 } });
-      const b = await sync({ store: inline, list: inlineList, sources: [source(mock)], commitEvery: { updates: 1000 } });
+      const b = await sync({ store: inline, list: inlineList, sources: [source(mock)], sourceThread: false, commitEvery: { updates: 1000 } });
       expect(a.ok).toBe(true);
       expect(counts(a)).toEqual(counts(b));
       expect(contents(threaded)).toEqual(contents(inline));
@@ -261,7 +261,51 @@ describe('sync with the source on its own thread', () => {
     expect(entries).toBe(pageSize * (AHEAD + 20));
   });
 
+  it("'auto' (the default) moves an NCMEC source to a thread once a sync with a list is large, losing and repeating nothing", async () => {
+    // Dense timestamps (many records per second) and out-of-order jitter: the move resumes mid-window from a next-link.
+    const entries = SOURCE_THREAD_AFTER_UPDATES + 6000;
+    const mock = await server({ entries, pageSize: 700, spacingMs: 2, jitterMs: 40, videoFraction: 0.2 });
+    // Requests after the move (about page 29) fail now and then, a 503 and a 429: retried on the thread.
+    mock.faults.setSchedule((req) => (req.n === 34 ? { kind: 'status', status: 503 } : req.n === 36 ? { kind: 'status', status: 429, retryAfter: 0 } : undefined));
+    const fetchers: string[] = [];
+    const seen = (message: unknown) => fetchers.push((message as { fetcher: string }).fetcher);
+    diagnostics.subscribe('tidscan:sync:page', seen);
+    cleanups.push(() => diagnostics.unsubscribe('tidscan:sync:page', seen));
+    const [moved, stayed] = [store(), store()];
+    const [movedList, stayedList] = [new HashList(), new HashList()];
+    const a = await sync({ store: moved, list: movedList, sources: [source(mock)], commitEvery: { updates: 2000 } });
+    const movedFetchers = fetchers.splice(0);
+    const b = await sync({ store: stayed, list: stayedList, sources: [source(mock)], sourceThread: false, commitEvery: { updates: 2000 } });
+    expect(a.error).toBeUndefined();
+    expect(a.ok).toBe(true);
+    expect(movedFetchers[0]).toBe('inline');
+    expect(movedFetchers.at(-1)).toBe('thread');
+    expect(fetchers.every((f) => f === 'inline')).toBe(true);
+    const want = new Map([...mock.currentList()].map(([k, e]) => [`ncmec/${k}`, e]));
+    expect(want.size).toBe(entries);
+    expect(contents(moved)).toEqual(want);
+    expect(contents(stayed)).toEqual(want);
+    expect(a.sources[0]!.added).toBe(entries); // each entry once: none fetched twice across the move
+    expect(a.sources[0]!.updated + a.sources[0]!.unchanged).toBe(0);
+    expect(movedList.stats()).toEqual(stayedList.stats());
+    for (const { key, entry } of stayedList.entries()) expect(movedList.getEntry('ncmec', key)).toEqual(entry);
+  });
+
+  it("'auto' keeps a sync without a list, and a small one, on the syncing thread", async () => {
+    const mock = await server({ entries: SOURCE_THREAD_AFTER_UPDATES + 1000, pageSize: 1000, spacingMs: 1 });
+    const fetchers: string[] = [];
+    const seen = (message: unknown) => fetchers.push((message as { fetcher: string }).fetcher);
+    diagnostics.subscribe('tidscan:sync:page', seen);
+    cleanups.push(() => diagnostics.unsubscribe('tidscan:sync:page', seen));
+    expect((await sync({ store: store(), sources: [source(mock)] })).ok).toBe(true);
+    expect((await sync({ store: store(), list: new HashList(), sources: [source(mock, { since: new Date(Date.UTC(2025, 0, 1) + 5000).toISOString() })] })).ok).toBe(true);
+    expect(fetchers.length).toBeGreaterThan(0);
+    expect(fetchers.every((f) => f === 'inline')).toBe(true);
+  });
+
   it('validates the option', async () => {
-    await expect(sync({ store: store(), sources: [], sourceThread: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+    await expect(sync({ store: store(), sources: [], sourceThread: 'yes' as unknown as boolean })).rejects.toThrow(
+      new TypeError('Expected `sourceThread` to be true, false or "auto", got "yes"'),
+    );
   });
 });
