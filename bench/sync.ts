@@ -7,8 +7,9 @@
  * its peak RSS is its own. Reported: entries/s, the ratio to the baseline, peak RSS at the small and the large
  * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
  * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
- * large size the default (store commits on the writer thread) against commits on the syncing thread, and against
- * `sourceThread: true` (HTTP, parsing and validation on a thread of their own). "source alone" iterates the source's
+ * large size the default (store commits on the writer thread; the source moving to a thread of its own after
+ * 20 000 updates, `sourceThread: 'auto'`) against commits on the syncing thread, against `sourceThread: true`
+ * (HTTP, parsing and validation on a thread of their own from the start) and against `sourceThread: false`. "source alone" iterates the source's
  * public `fetch()` (update objects); "source packed" asks for the packed pages `sync()` uses (usual records read on
  * the fast path).
  */
@@ -104,7 +105,7 @@ async function download(server: Server): Promise<Result> {
 }
 
 /** parse + store (+ index when `withList`), end to end through sync(). */
-async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto', sourceThread = false): Promise<Result> {
+async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto', sourceThread?: boolean): Promise<Result> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-sync-'));
   try {
     const file = path.join(dir, 'list.db');
@@ -113,13 +114,14 @@ async function runSync(server: Server, withList: boolean, synchronous: 'full' | 
     const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
     const cpuBefore = cpuNow();
     const start = performance.now();
-    const report = await sync({ store, sources: [source], storeWriter, sourceThread, ...(list ? { list } : {}) });
+    // sourceThread undefined: the library's default ('auto').
+    const report = await sync({ store, sources: [source], storeWriter, ...(sourceThread !== undefined ? { sourceThread } : {}), ...(list ? { list } : {}) });
     const ms = performance.now() - start;
     const cpuAfter = cpuNow();
     if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
     const entries = report.sources[0]!.added + report.sources[0]!.updated;
     const result: Result = {
-      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}${sourceThread ? ', source thread' : ''}`,
+      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}${sourceThread === true ? ', source thread' : sourceThread === false ? ', no source thread' : ''}`,
       entries,
       ms,
       perSec: entries / (ms / 1000),
@@ -255,6 +257,7 @@ async function main(): Promise<void> {
       : name === 'store' ? await runSync(server, false, 'full')
       : name === 'list-inline' ? await runSync(server, true, 'full', 'inline')
       : name === 'list-thread' ? await runSync(server, true, 'full', 'auto', true)
+      : name === 'list-nothread' ? await runSync(server, true, 'full', 'auto', false)
       : name === 'list-again' ? { ...(await runSync(server, true, 'full')), scenario: 'sync store+index (full), again' }
       : name === 'store-inline' ? await runSync(server, false, 'full', 'inline')
       : await runSync(server, false, 'normal');
@@ -276,7 +279,7 @@ async function main(): Promise<void> {
   await withServer(large, async (server) => {
     // Each default run next to its inline-writer twin, so a change of load on this shared machine hits both.
     // The default end to end runs again after the source-thread run, so their comparison is not biased by order.
-    for (const name of ['download', 'list', 'list-inline', 'list-thread', 'list-again', 'store', 'store-inline']) log(await scenario(name, server));
+    for (const name of ['download', 'list', 'list-inline', 'list-thread', 'list-nothread', 'list-again', 'store', 'store-inline']) log(await scenario(name, server));
     // Memory bounded by page size, not list size: the store-only sync must finish inside a small heap.
     const capped = await scenario('store', server, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     log({ ...capped, scenario: `sync store only, ${CAPPED_HEAP_MB} MB heap cap` });
@@ -287,6 +290,7 @@ async function main(): Promise<void> {
   const listInline = results.find((r) => r.scenario === 'sync store+index (full), inline writer')!;
   const listThread = results.find((r) => r.scenario === 'sync store+index (full), source thread')!;
   const listAgain = results.find((r) => r.scenario === 'sync store+index (full), again')!;
+  const listNoThread = results.find((r) => r.scenario === 'sync store+index (full), no source thread')!;
   const storeInline = results.find((r) => r.scenario === 'sync store only (full), inline writer')!;
   const base = find('download', large);
   const listL = find('sync store+index', large);
@@ -307,6 +311,8 @@ async function main(): Promise<void> {
       storeOnlyInlineWriter: Math.round(storeInline.perSec),
       endToEndSourceThread: Math.round(listThread.perSec),
       endToEndAgain: Math.round(listAgain.perSec),
+      /** `sourceThread: false`: the source always on the syncing thread (the default before 'auto'). */
+      endToEndNoSourceThread: Math.round(listNoThread.perSec),
     },
     /** Default (auto: commits on the writer thread at this size) over commits on the syncing thread. */
     threadOverInlineWriter: { endToEnd: +(listInline.ms / listL.ms).toFixed(3), storeOnly: +(storeInline.ms / storeL.ms).toFixed(3) },
@@ -317,9 +323,12 @@ async function main(): Promise<void> {
       storeOnly: storeL.cpuMs,
       storeOnlyInlineWriter: storeInline.cpuMs,
       endToEndSourceThread: listThread.cpuMs,
+      endToEndNoSourceThread: listNoThread.cpuMs,
     },
     /** `sourceThread: true` over the default (time ratio, same run; > 1 is slower), the default's time being the mean of its runs before and after. */
     sourceThreadOverDefault: { endToEnd: +(listThread.ms / ((listL.ms + listAgain.ms) / 2)).toFixed(3) },
+    /** `sourceThread: false` over the default ('auto'), measured like `sourceThreadOverDefault`. */
+    noSourceThreadOverDefault: { endToEnd: +(listNoThread.ms / ((listL.ms + listAgain.ms) / 2)).toFixed(3) },
     ratioToDownload: { endToEnd: +(listL.perSec / base.perSec).toFixed(3), storeOnly: +(storeL.perSec / base.perSec).toFixed(3) },
     liveHeapAfterSyncMB: {
       [`storeOnly@${small}`]: storeS.liveHeapMB,
