@@ -18,6 +18,7 @@ import { decodeHexInto, HASH_BYTES, parseHex } from '../hash/hex.js';
 import { createHashIndex, type IndexName } from '../match/create.js';
 import { type DigestBytes, DigestIndex } from '../match/digest-index.js';
 import { PackedAdds } from '../match/batch.js';
+import { grownTo } from '../match/packed.js';
 import type { HashIndex, IndexBatch } from '../match/types.js';
 import {
   type ChangeBatch,
@@ -569,12 +570,8 @@ interface Touched {
 function noteTouched(state: State, touch: Touched, handle: number, fingerprints: Uint8Array, pdqAt: number): void {
   if (handle >= state.touchedIn.length) {
     const size = Math.max(1024, handle + 1, state.touchedIn.length * 2);
-    const inCall = new Uint32Array(size);
-    inCall.set(state.touchedIn);
-    const at = new Int32Array(size);
-    at.set(state.touchedAt);
-    state.touchedIn = inCall;
-    state.touchedAt = at;
+    state.touchedIn = grownTo(state.touchedIn, size);
+    state.touchedAt = grownTo(state.touchedAt, size);
   }
   let pos: number;
   if (state.touchedIn[handle] === touch.apply) pos = state.touchedAt[handle]!;

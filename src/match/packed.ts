@@ -41,3 +41,10 @@ export function wordDistance(a: Uint32Array, ao: number, b: Uint32Array, bo: num
 export function nextCapacity(current: number, needed: number): number {
   return Math.max(16, needed, Math.ceil(current * 1.5));
 }
+
+/** A new array of `array`'s type with `capacity` elements: `array`'s elements first, zeros after. */
+export function grownTo<T extends Uint8Array | Int32Array | Uint32Array>(array: T, capacity: number): T {
+  const grown = new (array.constructor as new (length: number) => T)(capacity);
+  grown.set(array);
+  return grown;
+}

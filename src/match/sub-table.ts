@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { nextCapacity } from './packed.js';
+import { grownTo, nextCapacity } from './packed.js';
 
 /** Marks an empty delta bucket and the end of a delta chain. */
 export const NONE = -1;
@@ -33,12 +33,8 @@ export class SubTable {
     const e = this.deltaCount++;
     if (e === this.deltaSlot.length) {
       const cap = nextCapacity(this.deltaSlot.length, e + 1);
-      const slots = new Int32Array(cap);
-      slots.set(this.deltaSlot);
-      const next = new Int32Array(cap);
-      next.set(this.deltaNext);
-      this.deltaSlot = slots;
-      this.deltaNext = next;
+      this.deltaSlot = grownTo(this.deltaSlot, cap);
+      this.deltaNext = grownTo(this.deltaNext, cap);
     }
     this.deltaSlot[e] = slot;
     this.deltaNext[e] = this.deltaHead[bucket]!;
