@@ -82,7 +82,7 @@ export interface SyncOptions {
    * least two cores, has received 20 000 updates from an NCMEC source; the source
    * then moves to a thread, which resumes after the last page received (a large first sync or reload, not the
    * usual small incremental one, pays for a thread). On two cores that made a 1M-entry sync with a list take
-   * about 0.8× the time (docs/performance.md). StopNCII and list-file sources move only with `true`: their pages
+   * about 0.8× the time, and one of 100k–200k entries up to about 10% longer (docs/performance.md). StopNCII and list-file sources move only with `true`: their pages
    * can complete a full refetch that must not be split. A source made with a `dispatcher` or a custom `now`
    * clock, or a plug-in source, cannot move and runs here. Falls back to this thread when no thread can be had (a
    * bundle without the worker script).
