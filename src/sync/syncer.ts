@@ -491,7 +491,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       pendingCheckpoint = page.checkpoint;
       if (page.replaceAll === true) await flush(startSeq);
       else if (buffer.count >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
-      received += packed ? packed.batch.count : prepared!.updates.length;
+      if (moveLater !== undefined) received += packed ? packed.batch.count : prepared!.updates.length;
       if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES) {
         // Every page up to this one is in hand: the thread resumes after it, as a restarted sync would.
         const moved = fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
