@@ -81,6 +81,11 @@ describe('store format compatibility', () => {
     } finally {
       store.close();
     }
+    // New stores use 16 KiB pages; a file made with SQLite's default keeps its own.
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('page_size', { simple: true })).toBe(4096);
+    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    raw.close();
   });
 
   it('runs later migrations once, in one transaction, and leaves the file untouched when one fails', () => {

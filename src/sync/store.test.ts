@@ -65,6 +65,7 @@ describe('openListStore', () => {
     const raw = new Database(path.join(dir, 'list.db'), { readonly: true });
     expect(raw.pragma('application_id', { simple: true })).toBe(STORE_APPLICATION_ID);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('page_size', { simple: true })).toBe(16384);
     raw.close();
   });
 

@@ -308,13 +308,25 @@ function checkFlag(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
+/**
+ * Page size of a new store file. SQLite writes the WAL and checkpoints one page per system call; with ~0.4 KB
+ * rows, 16 KiB pages cut the writer thread's CPU in a 1M-entry store-only sync by about a fifth against the
+ * 4 KiB default (docs/performance.md), while a small incremental commit still dirties only a few pages.
+ */
+const NEW_STORE_PAGE_BYTES = 16384;
+/** WAL size that triggers an automatic checkpoint (10 000 pages of 4 KiB, the value before page size was set). */
+const WAL_CHECKPOINT_BYTES = 10_000 * 4096;
+
 function prepareConnection(db: Db, path: string, readonly: boolean, migrations: readonly StoreMigration[], synchronous: 'full' | 'normal'): void {
   const target = migrations.length;
   if (!readonly) {
+    // Takes effect only while the file is still empty; an existing store keeps the page size it was made with.
+    db.pragma(`page_size = ${NEW_STORE_PAGE_BYTES}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Larger WAL between checkpoints: random-key pages dirty many index pages, and each checkpoint rewrites them.
-    db.pragma('wal_autocheckpoint = 10000');
+    const pageBytes = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / pageBytes)}`);
     db.pragma('journal_size_limit = 67108864');
   }
   db.pragma('foreign_keys = ON');
