@@ -7,7 +7,7 @@ import { StoreError, SyncError } from '../errors.js';
 import { acquireSyncLock } from './lock.js';
 import { type ListStore, openListStore, type StoreRows, type StoreRowsResult, toStoreRows } from './store.js';
 import { Worker } from 'node:worker_threads';
-import { inlineStoreWriter, startStoreWriterThread, type StoreWriter, ThreadWriter } from './store-writer.js';
+import { inlineStoreWriter, startStoreWriterThread, type StoreWriter, SyncWriters, THREAD_AFTER_UPDATES, THREAD_PRESTART_AFTER_UPDATES, ThreadWriter } from './store-writer.js';
 import type { ListEntry } from './types.js';
 
 let dir: string;
@@ -161,5 +161,21 @@ describe('inline store writer', () => {
     expect(store.version).toBe(1); // before the promise settles
     expect((await promise).added).toBe(1);
     await expect(writer.commit(rows([{ key: 'b', variant: 1 }], 2, { expectedCheckpoint: null }))).rejects.toMatchObject({ code: 'SYNC_CONFLICT' });
+  });
+});
+
+describe("a sync's writers ('auto')", () => {
+  it('commits inline until THREAD_AFTER_UPDATES even once the thread started early is ready, then on the thread', async () => {
+    const store = storeAt('auto.db');
+    const writers = new SyncWriters(store, 'auto');
+    expect((await writers.next(THREAD_PRESTART_AFTER_UPDATES - 1)).threaded).toBe(false);
+    expect((await writers.next(1)).threaded).toBe(false); // the thread starts booting here
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // ready by now, under tsx too
+    expect((await writers.next(THREAD_AFTER_UPDATES - THREAD_PRESTART_AFTER_UPDATES - 1)).threaded).toBe(false);
+    const writer = await writers.next(1);
+    expect(writer.threaded).toBe(true);
+    expect((await writer.commit(rows([{ key: 'a', variant: 1 }], 1))).added).toBe(1);
+    await writers.close();
+    expect(store.version).toBe(1);
   });
 });

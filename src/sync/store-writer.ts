@@ -149,6 +149,12 @@ export function isStoreWriterMode(value: unknown): value is StoreWriterMode {
 
 /** In `'auto'` mode, the number of updates in one sync after which its commits move to a writer thread. */
 export const THREAD_AFTER_UPDATES = 20_000;
+/**
+ * In `'auto'` mode, the number of updates after which the writer thread starts booting (loading SQLite, opening
+ * its connection) while commits still run inline, so that it is ready when the sync reaches
+ * {@link THREAD_AFTER_UPDATES} instead of holding up that commit.
+ */
+export const THREAD_PRESTART_AFTER_UPDATES = 5_000;
 
 /**
  * The writer a sync's next commit goes to: in-thread until a writer thread is wanted and ready, then the thread.
@@ -174,14 +180,16 @@ export class SyncWriters {
   }
 
   /**
-   * The writer for a commit of `updates` more updates. In `'auto'` mode, the commit that takes the sync past
-   * {@link THREAD_AFTER_UPDATES} waits for the thread to start (tens of ms; pages keep arriving meanwhile) and
-   * goes to it, so which commits ran where does not depend on timing.
+   * The writer for a commit of `updates` more updates. In `'auto'` mode, the thread starts booting with the commit
+   * that takes the sync past {@link THREAD_PRESTART_AFTER_UPDATES}; the commit that takes it past
+   * {@link THREAD_AFTER_UPDATES} waits for the thread to be ready (usually it is by then) and goes to it, so which
+   * commits ran where does not depend on timing.
    */
   async next(updates: number): Promise<StoreWriter> {
     this.#updates += updates;
     if (this.#mode === 'auto' && this.#updates >= THREAD_AFTER_UPDATES) await this.#start();
-    return this.#thread ?? this.#inline;
+    else if (this.#mode === 'auto' && this.#updates >= THREAD_PRESTART_AFTER_UPDATES) void this.#start();
+    return this.#updates >= THREAD_AFTER_UPDATES || this.#mode === 'thread' ? (this.#thread ?? this.#inline) : this.#inline;
   }
 
   /** Stops the thread, if any, after its commits. Never rejects. */
