@@ -42,13 +42,53 @@ export function fetchOnThread(
   checkpoint: unknown,
   options: { signal?: AbortSignal; fingerprints: boolean },
 ): AsyncIterator<DeltaPage> | undefined {
+  return spawn({ spec, checkpoint, fingerprints: options.fingerprints, ahead: AHEAD }, options.signal);
+}
+
+/** A source thread started ahead of need: it boots (loads its modules) while the syncing thread goes on fetching. */
+export interface PendingSourceThread {
+  /** Starts fetching after `checkpoint`; the pages, as {@link fetchOnThread} yields them. Call at most once. */
+  start(checkpoint: unknown): AsyncIterator<DeltaPage>;
+  /** Stops the thread unused. */
+  cancel(): void;
+}
+
+/**
+ * Starts a source thread for `spec` that waits for {@link PendingSourceThread.start} before it fetches anything.
+ * Undefined when no thread can be had, as with {@link fetchOnThread}.
+ */
+export function prestartSourceThread(spec: SourceSpec, options: { signal?: AbortSignal; fingerprints: boolean }): PendingSourceThread | undefined {
+  const pages = spawn({ spec, checkpoint: null, deferred: true, fingerprints: options.fingerprints, ahead: AHEAD }, options.signal);
+  if (pages === undefined) return undefined;
+  return {
+    start(checkpoint) {
+      pages.begin(checkpoint);
+      return pages;
+    },
+    cancel() {
+      void pages.return();
+    },
+  };
+}
+
+let liveThreads = 0;
+
+/** @internal Test hatch: source threads started and not yet exited. */
+export function liveSourceThreads(): number {
+  return liveThreads;
+}
+
+function spawn(start: SourceThreadStart, signal: AbortSignal | undefined): ThreadPages | undefined {
   let worker: Worker | undefined;
   try {
-    worker = spawnSiblingWorker('source-worker', { spec, checkpoint, fingerprints: options.fingerprints, ahead: AHEAD } satisfies SourceThreadStart);
+    worker = spawnSiblingWorker('source-worker', start);
   } catch {
     return undefined;
   }
-  return worker ? new ThreadPages(worker, options.signal) : undefined;
+  if (worker === undefined) return undefined;
+  liveThreads++;
+  worker.once('exit', () => liveThreads--);
+  return new ThreadPages(worker, signal);
 }
 
 type Settled = { ok: true; message: SourceThreadMessage } | { ok: false; error: unknown };
@@ -75,6 +115,11 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
     worker.on('exit', () => this.#fail(new SyncError('SYNC_SOURCE_READ_FAILED', 'The source thread stopped before the source was done')));
     if (signal?.aborted) this.#onAbort();
     else signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Tells a deferred thread (see {@link prestartSourceThread}) where to start fetching. */
+  begin(checkpoint: unknown): void {
+    if (!this.#finished) this.#worker.postMessage({ type: 'start', checkpoint } satisfies SourceThreadRequest);
   }
 
   async next(): Promise<IteratorResult<DeltaPage>> {

@@ -1,7 +1,9 @@
 /**
  * A source thread's entry point (see source-thread.ts): re-creates a built-in source from its spec, fetches its
  * pages, prepares and packs each one and sends it, at most `ahead` pages before the syncing thread asks for
- * more. HTTP diagnostics events are forwarded, so subscribers on the syncing thread still see them.
+ * more. A deferred thread (started ahead of need) loads all this and then waits for a `start` request with the
+ * checkpoint to fetch from. HTTP diagnostics events are forwarded, so subscribers on the syncing thread still see
+ * them.
  *
  * @module
  */
@@ -33,19 +35,26 @@ if (port) {
   const controller = new AbortController();
   let credits = start.ahead;
   let wake: (() => void) | undefined;
+  let started = false;
+  const begin = (checkpoint: unknown): void => {
+    if (started || controller.signal.aborted) return;
+    started = true;
+    void fetchPages(checkpoint);
+  };
   port.on('message', (request: SourceThreadRequest) => {
     if (request.type === 'more') credits++;
+    else if (request.type === 'start') begin(request.checkpoint);
     else controller.abort();
     wake?.();
   });
   subscribe(HTTP_DIAGNOSTICS_CHANNEL, (event) => post({ type: 'http', event }));
 
-  void (async () => {
+  const fetchPages = async (checkpoint: unknown): Promise<void> => {
     try {
       const source = createSource(start.spec);
       const builder = new ChangeBatchBuilder({ fingerprints: start.fingerprints });
       const options = withPackRequest(source, { signal: controller.signal }, { fingerprints: start.fingerprints });
-      for await (const page of source.fetch(start.checkpoint, options)) {
+      for await (const page of source.fetch(checkpoint, options)) {
         // A source that packs (NCMEC) hands over its batch; any other page is prepared and packed here.
         const packed = packedPageOf(page);
         const prepared = packed ? undefined : prepareUpdates(source.id, page.updates);
@@ -64,5 +73,6 @@ if (port) {
     } catch (err) {
       if (!controller.signal.aborted) post({ type: 'error', error: serializeError(err) });
     }
-  })();
+  };
+  if (!start.deferred) begin(start.checkpoint);
 }

@@ -27,7 +27,7 @@ import { checkpointComparator } from './checkpoint-order.js';
 import { publishDone, publishError, publishPage } from './syncer-diagnostics.js';
 import { sourceSpecOf } from './source-spec.js';
 import { packedPageOf, withPackRequest } from './packed-page.js';
-import { fetchOnThread } from './source-thread.js';
+import { fetchOnThread, type PendingSourceThread, prestartSourceThread } from './source-thread.js';
 import { redactCheckpoint, SkippedTally, type SyncFailure, type SyncReport, type SyncSourceReport, toFailure } from './syncer-report.js';
 import type { DeltaPage, HashListSource } from './types.js';
 
@@ -99,6 +99,15 @@ export interface SyncOptions {
  * @internal
  */
 export const SOURCE_THREAD_AFTER_UPDATES = 20_000;
+
+/**
+ * With `sourceThread: 'auto'`, the updates after which the source thread starts booting (loading undici and the
+ * parser, a few hundred milliseconds on a busy core) while the source still runs here, so that the move at
+ * {@link SOURCE_THREAD_AFTER_UPDATES} does not wait for it.
+ *
+ * @internal
+ */
+export const SOURCE_THREAD_PRESTART_AFTER_UPDATES = 10_000;
 
 interface ResolvedOptions {
   store: ListStore;
@@ -416,6 +425,8 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
   };
 
   let iterator: AsyncIterator<DeltaPage> | undefined;
+  /** A source thread booting ahead of the move (undefined: none started, null: none to be had). */
+  let prestarted: PendingSourceThread | null | undefined;
   try {
     expectedJson = store.getCheckpointJson(source.id);
     committed = expectedJson === null ? null : JSON.parse(expectedJson);
@@ -492,9 +503,13 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       if (page.replaceAll === true) await flush(startSeq);
       else if (buffer.count >= o.maxUpdates || performance.now() - bufferedSince >= o.maxDelayMs) await flush();
       if (moveLater !== undefined) received += packed ? packed.batch.count : prepared!.updates.length;
+      if (moveLater !== undefined && prestarted === undefined && received >= SOURCE_THREAD_PRESTART_AFTER_UPDATES) {
+        prestarted = prestartSourceThread(moveLater, { signal: controller.signal, fingerprints: true }) ?? null;
+      }
       if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES) {
         // Every page up to this one is in hand: the thread resumes after it, as a restarted sync would.
-        const moved = fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
+        const moved = prestarted ? prestarted.start(page.checkpoint) : prestarted === null ? undefined : fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
+        prestarted = undefined;
         moveLater = undefined;
         if (moved !== undefined) {
           inlineStop.abort();
@@ -532,6 +547,7 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
     void iterator?.return?.().catch(() => {});
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    prestarted?.cancel(); // the sync ended before the move
   }
   report.skipped = tally.groups();
   report.checkpoint = redactCheckpoint(committed);

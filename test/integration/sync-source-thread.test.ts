@@ -16,10 +16,10 @@ import { createFileSource } from '../../src/sync/file-source.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
 import { sourceSpecOf } from '../../src/sync/source-spec.js';
 import { packedPageOf } from '../../src/sync/packed-page.js';
-import { AHEAD, fetchOnThread } from '../../src/sync/source-thread.js';
+import { AHEAD, fetchOnThread, liveSourceThreads, prestartSourceThread } from '../../src/sync/source-thread.js';
 import { createStopNciiSource } from '../../src/sync/stopncii.js';
 import { type ListStore, openListStore } from '../../src/sync/store.js';
-import { SOURCE_THREAD_AFTER_UPDATES, sync } from '../../src/sync/syncer.js';
+import { SOURCE_THREAD_AFTER_UPDATES, SOURCE_THREAD_PRESTART_AFTER_UPDATES, sync } from '../../src/sync/syncer.js';
 import type { SyncReport } from '../../src/sync/syncer-report.js';
 import type { ListEntry } from '../../src/sync/types.js';
 import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
@@ -58,6 +58,12 @@ function contents(st: ListStore): Map<string, ListEntry> {
 /** A report without its timings and checkpoints (the windows end at the real clock, a second apart). */
 function counts(report: SyncReport) {
   return report.sources.map(({ durationMs: _, checkpoint: __, ...rest }) => rest);
+}
+
+/** Source threads exit once their sync is over (a terminated worker's exit event comes a moment later). */
+async function expectNoSourceThreads(): Promise<void> {
+  for (let i = 0; i < 100 && liveSourceThreads() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(liveSourceThreads()).toBe(0);
 }
 
 describe('sync with the source on its own thread', () => {
@@ -240,6 +246,37 @@ describe('sync with the source on its own thread', () => {
     expect(await stopped.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('a prestarted thread fetches nothing until started, then after the checkpoint it is given; unused, it exits', async () => {
+    const pageSize = 10;
+    const mock = await server({ entries: 60, pageSize });
+    const spec = sourceSpecOf(source(mock))!;
+    const entriesRequests = () => mock.requests.filter((r) => r.endpoint === 'entries').length;
+    // The reference: the same source read from the start on this thread, up to the checkpoint of its second page.
+    const reference: number[] = [];
+    let afterSecond: unknown;
+    for await (const page of source(mock).fetch(null)) {
+      reference.push(page.updates.length);
+      if (reference.length === 2) afterSecond = page.checkpoint;
+    }
+    const threadsBefore = liveSourceThreads();
+    const requestsBefore = entriesRequests();
+    const unused = prestartSourceThread(spec, { fingerprints: true })!;
+    const pending = prestartSourceThread(spec, { fingerprints: true })!;
+    expect(liveSourceThreads()).toBe(threadsBefore + 2);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // time enough to boot (under tsx too), and to fetch if it would
+    expect(entriesRequests()).toBe(requestsBefore);
+    unused.cancel();
+    const pages = pending.start(afterSecond);
+    cleanups.push(() => pages.return!());
+    const counts: number[] = [];
+    for (let step = await pages.next(); !step.done; step = await pages.next()) counts.push(packedPageOf(step.value)!.batch.count);
+    expect(counts.length).toBeGreaterThan(2);
+    expect(counts).toEqual(reference.slice(2));
+    expect(entriesRequests() - requestsBefore).toBe(counts.length); // one request a page, by the started thread only
+    for (let i = 0; i < 100 && liveSourceThreads() > threadsBefore; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(liveSourceThreads()).toBe(threadsBefore);
+  });
+
   it('runs at most AHEAD pages ahead of the consumer: memory stays bounded by page size', async () => {
     const pageSize = 10;
     const mock = await server({ entries: pageSize * (AHEAD + 20), pageSize });
@@ -289,6 +326,7 @@ describe('sync with the source on its own thread', () => {
     expect(a.sources[0]!.updated + a.sources[0]!.unchanged).toBe(0);
     expect(movedList.stats()).toEqual(stayedList.stats());
     for (const { key, entry } of stayedList.entries()) expect(movedList.getEntry('ncmec', key)).toEqual(entry);
+    await expectNoSourceThreads();
   });
 
   it("'auto' keeps a sync without a list, and a small one, on the syncing thread", async () => {
@@ -301,6 +339,9 @@ describe('sync with the source on its own thread', () => {
     expect((await sync({ store: store(), list: new HashList(), sources: [source(mock, { since: new Date(Date.UTC(2025, 0, 1) + 5000).toISOString() })] })).ok).toBe(true);
     expect(fetchers.length).toBeGreaterThan(0);
     expect(fetchers.every((f) => f === 'inline')).toBe(true);
+    // The second sync (~16 000 updates) passed the prestart point: its thread booted, was never used, and is gone.
+    expect(fetchers.length).toBeGreaterThan(SOURCE_THREAD_PRESTART_AFTER_UPDATES / 1000 / 10);
+    await expectNoSourceThreads();
   });
 
   it('validates the option', async () => {
