@@ -4,8 +4,10 @@
  * Entries from the loopback NCMEC mock (in its own process) through XML parse + store commit + in-memory index,
  * end to end with `sync()`, against a baseline measured in the same run: the raw HTTP download of the same pages
  * (bodies read, next-links followed, nothing parsed or stored). Each scenario runs in a fresh child process so
- * its peak RSS is its own. Reported: entries/s, the ratio to the baseline, peak RSS at the small and the large
- * list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
+ * its peak RSS is its own. The download and `sync()` scenarios run the built package under plain `node`
+ * (bench/sync-run.mjs; `npm run bench:sync` builds first), as users run it; one end-to-end scenario runs the
+ * TypeScript sources under tsx for comparison. Reported: entries/s, the ratio to the baseline, peak RSS at the
+ * small and the large list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
  * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
  * large size the default (store commits on the writer thread; the source moving to a thread of its own after
  * 20 000 updates, `sourceThread: 'auto'`) against commits on the syncing thread, against `sourceThread: true`
@@ -14,22 +16,20 @@
  * the fast path).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { HashList } from '../src/list/hash-list.js';
 import { prepareUpdates } from '../src/sync/apply.js';
 import { createNcmecSource } from '../src/sync/ncmec/source.js';
 import { packedPageOf, withPackRequest } from '../src/sync/packed-page.js';
 import { openListStore } from '../src/sync/store.js';
-import { sync } from '../src/sync/syncer.js';
-import type { StoreWriterMode } from '../src/sync/store-writer.js';
 import { startMockNcmecServer } from '../test/helpers/mock-ncmec-server.js';
 
 const SELF = fileURLToPath(import.meta.url);
+const RUNNER = fileURLToPath(new URL('./sync-run.mjs', import.meta.url));
+const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const SINCE = '2024-12-31T00:00:00Z';
 
 function flag(name: string, fallback: number): number {
@@ -69,83 +69,6 @@ async function serve(entries: number): Promise<void> {
 
 function peakRssMB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-/** CPU time of this process so far, ms: all threads (exited ones too), and the main thread alone (Linux). */
-function cpuNow(): { total: number; main: number | undefined } {
-  const { user, system } = process.cpuUsage();
-  let main: number | undefined;
-  try {
-    // /proc reports in USER_HZ (100 per second on Linux); fields after the command name: utime is the 12th, stime the 13th.
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    main = (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    main = undefined;
-  }
-  return { total: (user + system) / 1000, main };
-}
-
-/** Baseline: GET every page of the window and read the body; count records; parse nothing. */
-async function download(server: Server): Promise<Result> {
-  const auth = 'Basic ' + Buffer.from(`${server.username}:${server.password}`).toString('base64');
-  const to = new Date(Date.now() - 5000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  let next: string | undefined = `${server.url}/v2/entries?from=${encodeURIComponent(SINCE)}&to=${encodeURIComponent(to)}`;
-  let records = 0;
-  const start = performance.now();
-  while (next) {
-    const res = await request(next, { headers: { authorization: auth } });
-    const body = await res.body.text();
-    for (let i = body.indexOf('<member'); i !== -1; i = body.indexOf('<member', i + 7)) records++;
-    const m = /<next>([^<]*)<\/next>/.exec(body);
-    next = m ? server.url + m[1]!.replaceAll('&amp;', '&') : undefined;
-  }
-  const ms = performance.now() - start;
-  return { scenario: 'download', entries: records, ms, perSec: records / (ms / 1000), peakRssMB: peakRssMB() };
-}
-
-/** parse + store (+ index when `withList`), end to end through sync(). */
-async function runSync(server: Server, withList: boolean, synchronous: 'full' | 'normal', storeWriter: StoreWriterMode = 'auto', sourceThread?: boolean): Promise<Result> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tidscan-bench-sync-'));
-  try {
-    const file = path.join(dir, 'list.db');
-    const store = openListStore(file, { synchronous });
-    const list = withList ? new HashList() : undefined;
-    const source = createNcmecSource({ baseUrl: server.url, username: server.username, password: server.password, since: SINCE, maxWindowEntries: 5_000_000 });
-    const cpuBefore = cpuNow();
-    const start = performance.now();
-    // sourceThread undefined: the library's default ('auto').
-    const report = await sync({ store, sources: [source], storeWriter, ...(sourceThread !== undefined ? { sourceThread } : {}), ...(list ? { list } : {}) });
-    const ms = performance.now() - start;
-    const cpuAfter = cpuNow();
-    if (!report.ok) throw new Error(`sync failed: ${JSON.stringify(report.error)}`);
-    const entries = report.sources[0]!.added + report.sources[0]!.updated;
-    const result: Result = {
-      scenario: `sync ${withList ? 'store+index' : 'store only'} (${synchronous})${storeWriter === 'auto' ? '' : `, ${storeWriter} writer`}${sourceThread === true ? ', source thread' : sourceThread === false ? ', no source thread' : ''}`,
-      entries,
-      ms,
-      perSec: entries / (ms / 1000),
-      peakRssMB: peakRssMB(),
-      storeMB: Math.round((statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1048576),
-    };
-    if (cpuBefore.main !== undefined && cpuAfter.main !== undefined) {
-      const main = cpuAfter.main - cpuBefore.main;
-      result.cpuMs = { syncingThread: main, otherThreads: Math.max(0, Math.round(cpuAfter.total - cpuBefore.total - main)) };
-    }
-    (globalThis as { gc?: () => void }).gc?.();
-    result.liveHeapMB = Math.round(process.memoryUsage().heapUsed / 1048576);
-    if (list) {
-      result.listMB = Math.round(list.stats().memoryBytes / 1048576);
-      const t = performance.now();
-      const reloaded = HashList.load(store);
-      result.reloadMs = performance.now() - t;
-      if (reloaded.size !== list.size) throw new Error('reload size mismatch');
-    }
-    store.close();
-    return result;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
@@ -204,9 +127,12 @@ async function split(server: Server): Promise<Result[]> {
   }
 }
 
-/** Parent: runs `node --import tsx bench/sync.ts ...args` and returns its last stdout line as JSON. */
-function child<T>(args: string[], onFirstLine?: (line: string) => void, nodeFlags: string[] = []): { result: Promise<T>; stop: () => void } {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', SELF, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Parent: runs `node [nodeFlags] <script> ...args` (by default `--import tsx bench/sync.ts`) and returns its last
+ * stdout line as JSON.
+ */
+function child<T>(args: string[], onFirstLine?: (line: string) => void, nodeFlags: string[] = [], script: string[] = ['--import', 'tsx', SELF]): { result: Promise<T>; stop: () => void } {
+  const proc = spawn(process.execPath, [...nodeFlags, ...script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let last = '';
   let first = true;
   const lines = createInterface({ input: proc.stdout! });
@@ -233,8 +159,14 @@ async function withServer<T>(entries: number, fn: (server: Server) => Promise<T>
   }
 }
 
+/** A download or `sync()` scenario in a fresh process: the built package under plain node (see bench/sync-run.mjs). */
 async function scenario(name: string, server: Server, nodeFlags: string[] = []): Promise<Result> {
-  return child<Result>(['--scenario', name, JSON.stringify(server)], undefined, ['--expose-gc', ...nodeFlags]).result;
+  return child<Result>([name, JSON.stringify(server)], undefined, ['--expose-gc', ...nodeFlags], [RUNNER]).result;
+}
+
+/** The same `sync()` scenario run from the TypeScript sources under tsx. */
+async function scenarioFromSource(name: string, server: Server): Promise<Result> {
+  return child<Result>([name, JSON.stringify(server), '--from-source'], undefined, ['--expose-gc', '--import', 'tsx'], [RUNNER]).result;
 }
 
 /** The V8 heap cap of the bounded-memory check: far below what the list itself would need at the large size. */
@@ -244,26 +176,12 @@ async function main(): Promise<void> {
   const serveAt = process.argv.indexOf('--serve');
   if (serveAt !== -1) return serve(Number(process.argv[serveAt + 1]));
   const scenarioAt = process.argv.indexOf('--scenario');
-  if (scenarioAt !== -1) {
-    const name = process.argv[scenarioAt + 1]!;
+  if (scenarioAt !== -1 && process.argv[scenarioAt + 1] === 'split') {
     const server = JSON.parse(process.argv[scenarioAt + 2]!) as Server;
-    if (name === 'split') {
-      process.stdout.write(JSON.stringify(await split(server)) + '\n');
-      return;
-    }
-    const r =
-      name === 'download' ? await download(server)
-      : name === 'list' ? await runSync(server, true, 'full')
-      : name === 'store' ? await runSync(server, false, 'full')
-      : name === 'list-inline' ? await runSync(server, true, 'full', 'inline')
-      : name === 'list-thread' ? await runSync(server, true, 'full', 'auto', true)
-      : name === 'list-nothread' ? await runSync(server, true, 'full', 'auto', false)
-      : name === 'list-again' ? { ...(await runSync(server, true, 'full')), scenario: 'sync store+index (full), again' }
-      : name === 'store-inline' ? await runSync(server, false, 'full', 'inline')
-      : await runSync(server, false, 'normal');
-    process.stdout.write(JSON.stringify(r) + '\n');
+    process.stdout.write(JSON.stringify(await split(server)) + '\n');
     return;
   }
+  if (!existsSync(BUILT)) throw new Error('bench:sync runs the built package: run `npm run build` first (`npm run bench:sync` does)');
 
   const large = flag('entries', 1_000_000);
   const small = flag('small', 100_000);
@@ -280,6 +198,7 @@ async function main(): Promise<void> {
     // Each default run next to its inline-writer twin, so a change of load on this shared machine hits both.
     // The default end to end runs again after the source-thread run, so their comparison is not biased by order.
     for (const name of ['download', 'list', 'list-inline', 'list-thread', 'list-nothread', 'list-again', 'store', 'store-inline']) log(await scenario(name, server));
+    log(await scenarioFromSource('list-source', server));
     // Memory bounded by page size, not list size: the store-only sync must finish inside a small heap.
     const capped = await scenario('store', server, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     log({ ...capped, scenario: `sync store only, ${CAPPED_HEAP_MB} MB heap cap` });
@@ -291,6 +210,7 @@ async function main(): Promise<void> {
   const listThread = results.find((r) => r.scenario === 'sync store+index (full), source thread')!;
   const listAgain = results.find((r) => r.scenario === 'sync store+index (full), again')!;
   const listNoThread = results.find((r) => r.scenario === 'sync store+index (full), no source thread')!;
+  const listFromSource = results.find((r) => r.scenario === 'sync store+index (full), from TypeScript sources')!;
   const storeInline = results.find((r) => r.scenario === 'sync store only (full), inline writer')!;
   const base = find('download', large);
   const listL = find('sync store+index', large);
@@ -313,7 +233,11 @@ async function main(): Promise<void> {
       endToEndAgain: Math.round(listAgain.perSec),
       /** `sourceThread: false`: the source always on the syncing thread (the default before 'auto'). */
       endToEndNoSourceThread: Math.round(listNoThread.perSec),
+      /** The default end to end run from the TypeScript sources under tsx (how this bench ran before run K). */
+      endToEndFromSource: Math.round(listFromSource.perSec),
     },
+    /** The download and sync() scenarios run the built package (dist/) under plain node. */
+    runsBuiltPackage: true,
     /** Default (auto: commits on the writer thread at this size) over commits on the syncing thread. */
     threadOverInlineWriter: { endToEnd: +(listInline.ms / listL.ms).toFixed(3), storeOnly: +(storeInline.ms / storeL.ms).toFixed(3) },
     /** Where the CPU went at the large size (Linux; absent elsewhere). */
