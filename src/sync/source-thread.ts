@@ -31,6 +31,15 @@ import { spawnSiblingWorker } from './worker-script.js';
  */
 export const AHEAD = 12;
 
+/**
+ * The source thread's young generation, MB (V8's default for a worker is 48). The thread's old generation stays
+ * small (~13 MB live), and V8 sets its limit only ~16 MB above that; with a young generation that can promote more
+ * than the slack at once, V8 starts marking again right after each full collection, and a 1M-entry sync ran ~50
+ * of them on this thread (each ~6 ms of pause and ~30 ms of marking on V8's helper threads). With 8 MB it runs a
+ * few, for more but cheaper scavenges: 1-2 s less CPU per 1M sync in three pairs (docs/performance.md).
+ */
+const YOUNG_GENERATION_MB = 8;
+
 const httpChannel = channel(HTTP_DIAGNOSTICS_CHANNEL);
 
 /**
@@ -81,7 +90,7 @@ export function liveSourceThreads(): number {
 function spawn(start: SourceThreadStart, signal: AbortSignal | undefined): ThreadPages | undefined {
   let worker: Worker | undefined;
   try {
-    worker = spawnSiblingWorker('source-worker', start);
+    worker = spawnSiblingWorker('source-worker', start, { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB });
   } catch {
     return undefined;
   }

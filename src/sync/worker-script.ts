@@ -10,19 +10,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /** Starts worker script `name` with `workerData`; undefined when the script is not there (the package was bundled). */
-export function spawnSiblingWorker(name: 'store-worker' | 'source-worker', workerData: unknown): Worker | undefined {
+export function spawnSiblingWorker(name: 'store-worker' | 'source-worker', workerData: unknown, resourceLimits?: ResourceLimits): Worker | undefined {
   const here = import.meta.url;
   const ext = /\.([cm]?[jt]s)$/.exec(new URL(here).pathname)?.[1] ?? 'js';
   const script = new URL(`./${name}.${ext}`, here);
   if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
-  if (!ext.endsWith('ts')) return new Worker(script, { workerData, stdout: true });
+  const limits = resourceLimits ? { resourceLimits } : {};
+  if (!ext.endsWith('ts')) return new Worker(script, { workerData, stdout: true, ...limits });
   const boot = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.script, workerData.script));`;
   const tsx = tsxEsmApi(here);
-  return new Worker(boot, { eval: true, workerData: { ...(workerData as object), tsx, script: script.href }, stdout: true });
+  return new Worker(boot, { eval: true, workerData: { ...(workerData as object), tsx, script: script.href }, stdout: true, ...limits });
 }
 
 /** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through tsx's own export map. */
