@@ -19,6 +19,8 @@ export interface SourceThreadStart {
   fingerprints: boolean;
   /** Pages the thread may send before the syncing thread asks for more. */
   ahead: number;
+  /** Bytes of packed pages the thread may have sent before the syncing thread asks for more (one page always goes). */
+  aheadBytes: number;
 }
 
 /** To the source thread: start fetching after `checkpoint` (a deferred thread); one more page may be sent; or stop now. */

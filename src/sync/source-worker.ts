@@ -1,7 +1,7 @@
 /**
  * A source thread's entry point (see source-thread.ts): re-creates a built-in source from its spec, fetches its
- * pages, prepares and packs each one and sends it, at most `ahead` pages before the syncing thread asks for
- * more. A deferred thread (started ahead of need) loads all this and then waits for a `start` request with the
+ * pages, prepares and packs each one and sends it, at most `ahead` pages and `aheadBytes` before the syncing
+ * thread asks for more. A deferred thread (started ahead of need) loads all this and then waits for a `start` request with the
  * checkpoint to fetch from. HTTP diagnostics events are forwarded, so subscribers on the syncing thread still see
  * them.
  *
@@ -34,6 +34,9 @@ if (port) {
   const post = (message: SourceThreadMessage, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
   const controller = new AbortController();
   let credits = start.ahead;
+  /** Sizes of the pages sent and not yet asked for again, oldest first, and their sum. */
+  const sentSizes: number[] = [];
+  let bytesAhead = 0;
   let wake: (() => void) | undefined;
   let started = false;
   const begin = (checkpoint: unknown): void => {
@@ -42,7 +45,10 @@ if (port) {
     void fetchPages(checkpoint);
   };
   port.on('message', (request: SourceThreadRequest) => {
-    if (request.type === 'more') credits++;
+    if (request.type === 'more') {
+      credits++;
+      bytesAhead -= sentSizes.shift() ?? 0;
+    }
     else if (request.type === 'start') begin(request.checkpoint);
     else controller.abort();
     wake?.();
@@ -60,12 +66,17 @@ if (port) {
         const prepared = packed ? undefined : prepareUpdates(source.id, page.updates);
         if (prepared) for (const u of prepared.updates) builder.add(source.id, u.key, u.entry);
         const batch = packed ? packed.batch : builder.build();
-        while (credits === 0 && !controller.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
-        if (controller.signal.aborted) return;
-        credits--;
-        const skipped = [...(page.skipped ?? []), ...(prepared?.skipped ?? [])];
         // Shared text (a built batch's) is sent without a copy; every other buffer moves to the syncing thread.
         const arrays = [batch.sourceOf, batch.flags, batch.textEnds, batch.fingerprints, batch.text];
+        const size = arrays.reduce((sum, a) => sum + a.buffer.byteLength, 0);
+        while ((credits === 0 || (sentSizes.length > 0 && bytesAhead + size > start.aheadBytes)) && !controller.signal.aborted) {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+        if (controller.signal.aborted) return;
+        credits--;
+        sentSizes.push(size);
+        bytesAhead += size;
+        const skipped = [...(page.skipped ?? []), ...(prepared?.skipped ?? [])];
         const transfer = arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);
       }

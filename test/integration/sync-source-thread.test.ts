@@ -298,6 +298,25 @@ describe('sync with the source on its own thread', () => {
     expect(entries).toBe(pageSize * (AHEAD + 20));
   });
 
+  it('runs no more than aheadBytes of packed pages ahead, but always at least one page', async () => {
+    const pageSize = 10;
+    const mock = await server({ entries: pageSize * 30, pageSize });
+    const spec = sourceSpecOf(source(mock))!;
+    const pages = fetchOnThread(spec, null, { fingerprints: true, aheadBytes: 1 })!;
+    cleanups.push(() => pages.return!());
+    const entriesRequests = () => mock.requests.filter((r) => r.endpoint === 'entries').length;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let entries = 0;
+    for (let consumed = 1; consumed <= 3; consumed++) {
+      entries += packedPageOf((await pages.next()).value)!.batch.count;
+      await sleep(500);
+      // The consumed pages, one sent ahead (over the byte budget alone), one waiting to be sent, the source's read-ahead.
+      expect(entriesRequests()).toBeLessThanOrEqual(consumed + 3);
+    }
+    for (let step = await pages.next(); !step.done; step = await pages.next()) entries += packedPageOf(step.value)!.batch.count;
+    expect(entries).toBe(pageSize * 30);
+  });
+
   it("'auto' (the default) moves an NCMEC source to a thread once a sync with a list is large, losing and repeating nothing", async () => {
     // Dense timestamps (many records per second) and out-of-order jitter: the move resumes mid-window from a next-link.
     const entries = SOURCE_THREAD_AFTER_UPDATES + 6000;
