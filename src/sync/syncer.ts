@@ -69,8 +69,8 @@ export interface SyncOptions {
    * fetching, parsing and indexing the next pages overlap SQLite writing the previous ones (commits still land
    * one at a time, in order, each page with its checkpoint). `'inline'`: on the calling thread. `'auto'`: inline,
    * moving to a thread once this sync has sent 20 000 updates (a large sync, where the overlap pays for the
-   * thread's start). Falls back to inline when no thread can be had (an in-memory store, a bundle without the
-   * worker script).
+   * thread's start; the thread starts booting at 5 000 so that it is ready by then). Falls back to inline when no
+   * thread can be had (an in-memory store, a bundle without the worker script).
    * @default 'auto'
    */
   storeWriter?: StoreWriterMode;
@@ -81,10 +81,11 @@ export interface SyncOptions {
    * waits less). `false`: on this thread. `'auto'`: on this thread, until a sync with a `list`, on a machine with at
    * least two cores, has received 20 000 updates from an NCMEC source; the source
    * then moves to a thread, which resumes after the last page received (a large first sync or reload, not the
-   * usual small incremental one, pays for a thread). On two cores that made a 1M-entry sync with a list take
-   * about 0.8× the time, and one of 100k–200k entries up to about 10% longer (docs/performance.md). StopNCII and list-file sources move only with `true`: their pages
-   * can complete a full refetch that must not be split. A source made with a `dispatcher` or a custom `now`
-   * clock, or a plug-in source, cannot move and runs here. Falls back to this thread when no thread can be had (a
+   * usual small incremental one, pays for a thread; the thread starts booting at 10 000 updates so that the move
+   * does not wait for it). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
+   * 200k about 0.93× and one of 100k about the same (docs/performance.md). StopNCII and list-file sources move
+   * only with `true`: their pages can complete a full refetch that must not be split. A source made with a
+   * `dispatcher` or a custom `now` clock, or a plug-in source, cannot move and runs here. Falls back to this thread when no thread can be had (a
    * bundle without the worker script).
    * @default 'auto'
    */
