@@ -144,38 +144,59 @@ describe('ListStore.commit', () => {
   });
 
   it('equals a last-write-wins model for any sequence of pages (property)', () => {
-    const keyArb = fc.constantFrom('k0', 'k1', 'k2', 'k3', 'k4');
-    const updateArb = fc.record({ key: keyArb, value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }) });
-    const pagesArb = fc.array(fc.record({ source: fc.constantFrom('a', 'b'), updates: fc.array(updateArb, { maxLength: 8 }) }), {
-      maxLength: 12,
+    // Mixed pages: a few hot keys, repeated, updated and deleted. Bulk pages: long runs of distinct keys, mostly new,
+    // which the store inserts many rows at a time (a held key or a delete among them sends a run back to row by row).
+    const keyArb = fc.oneof(fc.constantFrom('k0', 'k1', 'k2', 'k3', 'k4'), fc.integer({ min: 0, max: 299 }).map((i) => `n${i}`));
+    const valueArb = fc.option(fc.integer({ min: 0, max: 3 }), { nil: null, freq: 8 });
+    const mixedArb = fc.array(fc.record({ key: keyArb, value: valueArb }), { maxLength: 24 });
+    const bulkArb = fc.uniqueArray(fc.record({ key: fc.integer({ min: 0, max: 999 }).map((i) => `b${i}`), value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null, freq: 40 }) }), {
+      selector: (u) => u.key,
+      minLength: 16,
+      maxLength: 48,
     });
+    const pagesArb = fc.array(fc.record({ source: fc.constantFrom('a', 'b'), updates: fc.oneof(mixedArb, bulkArb) }), { maxLength: 12 });
     let run = 0;
     fc.assert(
       fc.property(pagesArb, (pages) => {
         const s = storeAt(`model-${run++}.db`);
         const model = new Map<string, ListEntry>();
+        const changedAt = new Map<string, number>();
+        const seenIn = new Map<string, number>();
         let version = 0;
         for (const [n, page] of pages.entries()) {
           const updates: ListUpdate[] = page.updates.map((u) => ({ key: u.key, entry: u.value === null ? null : entry(page.source, u.key, u.value) }));
-          let changed = 0;
+          const want = { added: 0, updated: 0, deleted: 0 };
+          const touched: string[] = [];
           for (const u of updates) {
             const k = `${page.source}/${u.key}`;
             const before = model.get(k);
-            if (u.entry === null) {
-              if (before) changed++;
-              model.delete(k);
-            } else {
-              if (JSON.stringify(before) !== JSON.stringify(u.entry)) changed++;
-              model.set(k, u.entry);
+            const outcome =
+              u.entry === null ? (before ? 'deleted' : undefined)
+              : !before ? 'added'
+              : JSON.stringify(before) !== JSON.stringify(u.entry) ? 'updated'
+              : undefined;
+            if (outcome) {
+              want[outcome]++;
+              touched.push(k);
             }
+            if (u.entry !== null || seenIn.has(k)) seenIn.set(k, n + 1); // the commit_seq of the last commit that mentioned a held row
+            if (u.entry === null) model.delete(k);
+            else model.set(k, u.entry);
           }
-          if (changed > 0) version++;
+          if (want.added + want.updated + want.deleted > 0) version++;
+          for (const k of touched) changedAt.set(k, version);
           const result = s.commit({ sourceId: page.source, updates, checkpoint: n });
           expect(result.version).toBe(version);
-          expect(result.added + result.updated + result.deleted).toBe(changed);
+          expect({ added: result.added, updated: result.updated, deleted: result.deleted }).toEqual(want);
         }
         expect(contents(s)).toEqual(model);
         expect(s.version).toBe(version);
+        // Every row, live or tombstone, carries the version of its last change (what changesSince() reads).
+        const raw = new Database(s.path, { readonly: true });
+        const rows = raw.prepare('SELECT source, key, version, seen FROM entries').all() as Array<{ source: string; key: string; version: number; seen: number }>;
+        raw.close();
+        expect(new Map(rows.map((r) => [`${r.source}/${r.key}`, r.version]))).toEqual(changedAt);
+        expect(new Map(rows.map((r) => [`${r.source}/${r.key}`, r.seen]))).toEqual(seenIn);
         s.close();
       }),
       { numRuns: 40 },

@@ -108,6 +108,13 @@ export interface StoreCommitResult {
 const ROW_NO_CHANGE = 0;
 const ROW_ADDED = 1;
 const ROW_UPDATED = 2;
+/**
+ * Rows per multi-row INSERT when a commit's rows are all new. One statement for 16 rows costs SQLite's per-statement
+ * work (and better-sqlite3's per-call work) once instead of 16 times.
+ */
+const INSERT_MANY_ROWS = 16;
+const INSERT_MANY_SQL =
+  'INSERT INTO entries (source, key, kind, entry, version, seen) VALUES ' + new Array(INSERT_MANY_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ');
 const ROW_DELETED = 3;
 
 /**
@@ -331,6 +338,9 @@ function prepareConnection(db: Db, path: string, readonly: boolean, migrations: 
   }
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -32768');
+  // A multi-row INSERT keeps a statement journal (to undo just itself on a UNIQUE violation); on disk it spilled
+  // to a temp file and cost the writer ~1 s of system time per 1M entries.
+  db.pragma('temp_store = MEMORY');
   const appId = db.pragma('application_id', { simple: true }) as number;
   const userVersion = db.pragma('user_version', { simple: true }) as number;
   if (appId !== STORE_APPLICATION_ID) {
@@ -489,6 +499,8 @@ export class ListStore {
     const insert = this.#stmt('INSERT INTO entries (source, key, kind, entry, version, seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING');
     const update = this.#stmt('UPDATE entries SET kind = ?, entry = ?, version = ?, seen = ? WHERE id = ?');
     const touch = this.#stmt('UPDATE entries SET seen = ? WHERE id = ?');
+    const insertMany = this.#stmt(INSERT_MANY_SQL);
+    const manyArgs: unknown[] = new Array(INSERT_MANY_ROWS * 6);
     const run = db.transaction((): StoreRowsResult => {
       if (input.lockToken !== undefined) this.#assertLockHeld(input.lockToken);
       if (input.expectedCheckpoint !== undefined) {
@@ -517,6 +529,13 @@ export class ListStore {
       };
       const { outcomes } = result;
       for (let i = 0; i < keys.length; i++) {
+        if (i % INSERT_MANY_ROWS === 0 && i + INSERT_MANY_ROWS <= keys.length && this.#insertMany(insertMany, manyArgs, input, text, i, version, seq)) {
+          // All new (the bulk of a first sync): one statement for the lot. Otherwise row by row, below.
+          outcomes.fill(ROW_ADDED, i, i + INSERT_MANY_ROWS);
+          result.added += INSERT_MANY_ROWS;
+          i += INSERT_MANY_ROWS - 1;
+          continue;
+        }
         const key = keys[i]!;
         const json = rowJson(input, text, i);
         const kind = rowKind(input.flags, i);
@@ -859,6 +878,32 @@ export class ListStore {
       throw new SyncError('SYNC_LOCK_LOST', 'This process no longer holds the sync lock (it expired and another process took it over)', {
         details: { path: this.path },
       });
+    }
+  }
+
+  /**
+   * Inserts rows `from`..`from + INSERT_MANY_ROWS` in one statement when every one is an upsert of a key the store
+   * does not hold (and no key repeats among them); false, with nothing written, otherwise. A UNIQUE violation aborts
+   * just this statement (SQLite's default ABORT resolution), so the transaction goes on row by row.
+   */
+  #insertMany(stmt: Statement, args: unknown[], input: StoreRows, text: Buffer, from: number, version: number, seq: number): boolean {
+    const { sourceId, keys, flags } = input;
+    for (let j = 0, a = 0; j < INSERT_MANY_ROWS; j++) {
+      const json = rowJson(input, text, from + j);
+      if (json === null) return false;
+      args[a++] = sourceId;
+      args[a++] = keys[from + j];
+      args[a++] = rowKind(flags, from + j);
+      args[a++] = json;
+      args[a++] = version;
+      args[a++] = seq;
+    }
+    try {
+      stmt.run(args);
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw err;
     }
   }
 
