@@ -108,14 +108,14 @@ export interface StoreCommitResult {
 const ROW_NO_CHANGE = 0;
 const ROW_ADDED = 1;
 const ROW_UPDATED = 2;
+const ROW_DELETED = 3;
 /**
- * Rows per multi-row INSERT when a commit's rows are all new. One statement for 16 rows costs SQLite's per-statement
- * work (and better-sqlite3's per-call work) once instead of 16 times.
+ * Rows per multi-row INSERT while a commit's rows are new keys (a first sync). One statement for 16 rows costs
+ * SQLite's per-statement work (and better-sqlite3's per-call work) once instead of 16 times.
  */
 const INSERT_MANY_ROWS = 16;
 const INSERT_MANY_SQL =
   'INSERT INTO entries (source, key, kind, entry, version, seen) VALUES ' + new Array(INSERT_MANY_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ');
-const ROW_DELETED = 3;
 
 /**
  * One commit with its entries serialised: `keys[i]` with `flags[i]` (`ROW_DELETE`, `ROW_VIDEO`) and the entry's
@@ -528,13 +528,18 @@ export class ListStore {
         gone: [],
       };
       const { outcomes } = result;
+      // Until a run turns out to hold a delete or a known key: then this commit is not a first sync's, and the
+      // rest goes row by row rather than try (and undo) a statement per run.
+      let manyAtOnce = true;
       for (let i = 0; i < keys.length; i++) {
-        if (i % INSERT_MANY_ROWS === 0 && i + INSERT_MANY_ROWS <= keys.length && this.#insertMany(insertMany, manyArgs, input, text, i, version, seq)) {
-          // All new (the bulk of a first sync): one statement for the lot. Otherwise row by row, below.
-          outcomes.fill(ROW_ADDED, i, i + INSERT_MANY_ROWS);
-          result.added += INSERT_MANY_ROWS;
-          i += INSERT_MANY_ROWS - 1;
-          continue;
+        if (manyAtOnce && i % INSERT_MANY_ROWS === 0 && i + INSERT_MANY_ROWS <= keys.length) {
+          manyAtOnce = this.#insertMany(insertMany, manyArgs, input, text, i, version, seq);
+          if (manyAtOnce) {
+            outcomes.fill(ROW_ADDED, i, i + INSERT_MANY_ROWS);
+            result.added += INSERT_MANY_ROWS;
+            i += INSERT_MANY_ROWS - 1;
+            continue;
+          }
         }
         const key = keys[i]!;
         const json = rowJson(input, text, i);
