@@ -6,8 +6,7 @@
  *
  * The pages are the ones the source would have yielded on the syncing thread, prepared exactly as `sync()`
  * prepares them; errors keep their class and code. The thread runs at most {@link AHEAD} pages and
- * {@link AHEAD_BYTES} ahead, so memory
- * stays bounded by page size.
+ * {@link AHEAD_BYTES} ahead, so memory stays bounded by page size.
  *
  * @internal
  * @module

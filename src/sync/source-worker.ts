@@ -1,9 +1,9 @@
 /**
  * A source thread's entry point (see source-thread.ts): re-creates a built-in source from its spec, fetches its
  * pages, prepares and packs each one and sends it, at most `ahead` pages and `aheadBytes` before the syncing
- * thread asks for more. A deferred thread (started ahead of need) loads all this and then waits for a `start` request with the
- * checkpoint to fetch from. HTTP diagnostics events are forwarded, so subscribers on the syncing thread still see
- * them.
+ * thread asks for more. A deferred thread (started ahead of need) loads all this, then waits for a `start` request
+ * with the checkpoint to fetch from. HTTP diagnostics events are forwarded, so subscribers on the syncing thread
+ * still see them.
  *
  * @module
  */
@@ -48,9 +48,11 @@ if (port) {
     if (request.type === 'more') {
       credits++;
       bytesAhead -= sentSizes.shift() ?? 0;
+    } else if (request.type === 'start') {
+      begin(request.checkpoint);
+    } else {
+      controller.abort();
     }
-    else if (request.type === 'start') begin(request.checkpoint);
-    else controller.abort();
     wake?.();
   });
   subscribe(HTTP_DIAGNOSTICS_CHANNEL, (event) => post({ type: 'http', event }));

@@ -85,8 +85,8 @@ export interface SyncOptions {
    * does not wait for it). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
    * 200k about 0.93× and one of 100k about the same (docs/performance.md). StopNCII and list-file sources move
    * only with `true`: their pages can complete a full refetch that must not be split. A source made with a
-   * `dispatcher` or a custom `now` clock, or a plug-in source, cannot move and runs here. Falls back to this thread when no thread can be had (a
-   * bundle without the worker script).
+   * `dispatcher` or a custom `now` clock, or a plug-in source, cannot move and runs here. Falls back to this
+   * thread when no thread can be had (a bundle without the worker script).
    * @default 'auto'
    */
   sourceThread?: boolean | 'auto';
@@ -509,7 +509,10 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       }
       if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES) {
         // Every page up to this one is in hand: the thread resumes after it, as a restarted sync would.
-        const moved = prestarted ? prestarted.start(page.checkpoint) : prestarted === null ? undefined : fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
+        const moved =
+          prestarted ? prestarted.start(page.checkpoint)
+          : prestarted === null ? undefined // no thread to be had
+          : fetchOnThread(moveLater, page.checkpoint, { signal: controller.signal, fingerprints: true });
         prestarted = undefined;
         moveLater = undefined;
         if (moved !== undefined) {
