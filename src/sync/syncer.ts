@@ -69,7 +69,7 @@ export interface SyncOptions {
    * fetching, parsing and indexing the next pages overlap SQLite writing the previous ones (commits still land
    * one at a time, in order, each page with its checkpoint). `'inline'`: on the calling thread. `'auto'`: inline,
    * moving to a thread once this sync has sent 20 000 updates (a large sync, where the overlap pays for the
-   * thread's start; the thread starts booting at 5 000 so that it is ready by then). Falls back to inline when no
+   * thread's start; the thread starts booting at 10 000 so that it is ready by then). Falls back to inline when no
    * thread can be had (an in-memory store, a bundle without the worker script).
    * @default 'auto'
    */
