@@ -189,9 +189,15 @@ export class SyncWriters {
    */
   async next(updates: number): Promise<StoreWriter> {
     this.#updates += updates;
-    if (this.#mode === 'auto' && this.#updates >= THREAD_AFTER_UPDATES) await this.#start();
-    else if (this.#mode === 'auto' && this.#updates >= THREAD_PRESTART_AFTER_UPDATES) void this.#start();
-    return this.#updates >= THREAD_AFTER_UPDATES || this.#mode === 'thread' ? (this.#thread ?? this.#inline) : this.#inline;
+    if (this.#mode === 'auto') {
+      if (this.#updates < THREAD_PRESTART_AFTER_UPDATES) return this.#inline;
+      if (this.#updates < THREAD_AFTER_UPDATES) {
+        void this.#start();
+        return this.#inline;
+      }
+      await this.#start();
+    }
+    return this.#thread ?? this.#inline;
   }
 
   /** Stops the thread, if any, after its commits. Never rejects. */

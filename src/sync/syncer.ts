@@ -79,10 +79,9 @@ export interface SyncOptions {
    * validate their pages. `true`: on a thread of their own from the start; this thread only stores the pages and
    * keeps `list` in step (about half the CPU time it spends otherwise on a large sync, so matching on this thread
    * waits less). `false`: on this thread. `'auto'`: on this thread, until a sync with a `list`, on a machine with at
-   * least two cores, has received 20 000 updates from an NCMEC source; the source
-   * then moves to a thread, which resumes after the last page received (a large first sync or reload, not the
-   * usual small incremental one, pays for a thread; the thread starts booting at 10 000 updates so that the move
-   * does not wait for it). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
+   * least two cores, has received 20 000 updates from an NCMEC source; the source then moves to a thread, which
+   * resumes after the last page received (a large first sync or reload, not the usual small incremental one, pays
+   * for a thread; the thread starts booting at 10 000 updates so that the move does not wait for it). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
    * 200k about 0.93× and one of 100k about the same (docs/performance.md). StopNCII and list-file sources move
    * only with `true`: their pages can complete a full refetch that must not be split. A source made with a
    * `dispatcher` or a custom `now` clock, or a plug-in source, cannot move and runs here. Falls back to this
