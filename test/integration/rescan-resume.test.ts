@@ -91,8 +91,9 @@ describe('tidscan rescan: interrupt and resume', () => {
     expect(run1.results.length).toBeGreaterThanOrEqual(40);
     expect(run1.results.length).toBeLessThan(total);
     // The checkpoint holds exactly the files whose lines were written.
-    const ledger = JSON.parse(await readFile(checkpoint(), 'utf8')) as { records: Record<string, { file: string }> };
-    expect(Object.values(ledger.records).map((r) => r.file).sort()).toEqual(run1.results.map((r) => r.file).sort());
+    const [header, ...journal] = (await readFile(checkpoint(), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { version?: number; record: { file: string } });
+    expect(header!.version).toBe(2);
+    expect(journal.map((l) => l.record.file).sort()).toEqual(run1.results.map((r) => r.file).sort());
     const partial = await readFile(reportFile(), 'utf8');
     expect(partial).toContain('This rescan was interrupted');
     expect(reportCounts(partial)).toEqual(countOutcomes(run1.results));
