@@ -48,6 +48,21 @@ describe('mock NCMEC server', () => {
     }
   });
 
+  it('serves prerendered records across its slabs of 65 536 records byte for byte', async () => {
+    const options = { entries: 66_000, spacingMs: 1000, videoFraction: 0.2 };
+    const plain = await startMockNcmecServer(options);
+    const fast = await startMockNcmecServer({ ...options, prerender: true });
+    closers.push(plain, fast);
+    const window = 'from=2024-12-31T00:00:00Z&to=2025-02-01T00:00:00Z';
+    for (const start of [1, 65_480, 65_950]) {
+      const path = `/v2/entries?${window}&start=${start}&size=100`;
+      const [a, b] = await Promise.all([ncmecGet(plain, path), ncmecGet(fast, path)]);
+      expect(a.status).toBe(200);
+      expect((a.text.match(/<id>/g) ?? []).length).toBe(start === 65_950 ? 51 : 100);
+      expect(b.text).toBe(a.text);
+    }
+  });
+
   it('selects from-exclusive, to-inclusive windows, accepting timestamps with and without millis', async () => {
     const start = Date.UTC(2025, 0, 1);
     const server = await startMockNcmecServer({ entries: 3, startTime: start, spacingMs: 1000, videoFraction: 0 });
