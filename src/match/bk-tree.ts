@@ -18,7 +18,7 @@
 import { checkBatch, forEachAdd } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
-import { WORDS_PER_HASH, nextCapacity, packHash, wordDistance } from './packed.js';
+import { WORDS_PER_HASH, nextCapacity, packHash, unpackHash, wordDistance } from './packed.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
 import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
 
@@ -91,6 +91,13 @@ export class BkTreeIndex implements HashIndex {
   has(id: number): boolean {
     assertId(id);
     return this.#recordOf.get(id) >= 0;
+  }
+
+  /** The hash stored under `id` (a copy), or undefined. */
+  hashOf(id: number): Uint8Array | undefined {
+    assertId(id);
+    const n = this.#recordOf.get(id);
+    return n < 0 ? undefined : unpackHash(this.#words, n * WORDS_PER_HASH);
   }
 
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */

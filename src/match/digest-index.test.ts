@@ -33,6 +33,10 @@ describe.each([16, 20, 32] as const)('DigestIndex(%i)', (bytes) => {
           expect(index.lookup(d)).toEqual(expected);
         }
         for (const i of oracle.keys()) expect(index.has(i)).toBe(true);
+        for (let i = 0; i <= 40; i++) {
+          const got = index.digestOf(i);
+          expect(got === undefined ? undefined : hex(got)).toBe(oracle.get(i));
+        }
       }),
       { numRuns: 80 },
     );

@@ -111,6 +111,23 @@ export class DigestIndex {
     return this.#recordOf.get(id) >= 0;
   }
 
+  /** The digest stored under `id` (a copy), or undefined. */
+  digestOf(id: number): Uint8Array | undefined {
+    assertId(id);
+    const r = this.#recordOf.get(id);
+    if (r < 0) return undefined;
+    const out = new Uint8Array(this.bytes);
+    const o = this.#rGroup[r]! * this.#wordsPer;
+    for (let w = 0; w < this.#wordsPer; w++) {
+      const v = this.#gWords[o + w]!;
+      out[4 * w] = v >>> 24;
+      out[4 * w + 1] = (v >>> 16) & 0xff;
+      out[4 * w + 2] = (v >>> 8) & 0xff;
+      out[4 * w + 3] = v & 0xff;
+    }
+    return out;
+  }
+
   /** The ids holding `digest`, ascending; empty when none. */
   lookup(digest: Uint8Array): readonly number[] {
     this.#check(digest);

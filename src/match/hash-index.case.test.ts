@@ -45,6 +45,21 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
       ]);
     });
 
+    it('gives back the hash stored under an id, a copy, until the id is removed', () => {
+      const index = make();
+      expect(typeof index.hashOf).toBe('function'); // optional for plug-ins; every built-in index has it
+      index.add(1, a);
+      index.add(2, b);
+      index.add(2, c); // replaced
+      index.apply({ add: [[3, b]], remove: [1] });
+      expect(index.hashOf!(1)).toBeUndefined();
+      expect(index.hashOf!(2)).toEqual(c);
+      expect(index.hashOf!(3)).toEqual(b);
+      expect(index.hashOf!(4)).toBeUndefined();
+      index.hashOf!(3)![0]! ^= 0xff;
+      expect(index.hashOf!(3)).toEqual(b);
+    });
+
     it('matches exactly at every distance boundary from 0 to 256', () => {
       const index = make();
       const order = randomBits(rand, 256);

@@ -8,7 +8,7 @@
 import { checkBatch, forEachAdd } from './batch.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
-import { WORDS_PER_HASH, nextCapacity, packHash } from './packed.js';
+import { WORDS_PER_HASH, nextCapacity, packHash, unpackHash } from './packed.js';
 import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
 import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
@@ -56,6 +56,13 @@ export class LinearIndex implements HashIndex {
   has(id: number): boolean {
     assertId(id);
     return this.#slotOf.get(id) >= 0;
+  }
+
+  /** The hash stored under `id` (a copy), or undefined. */
+  hashOf(id: number): Uint8Array | undefined {
+    assertId(id);
+    const slot = this.#slotOf.get(id);
+    return slot < 0 ? undefined : unpackHash(this.#words, slot * WORDS_PER_HASH);
   }
 
   /** Applies removals, then additions, as one synchronous step; a bad entry rejects the whole batch. */

@@ -30,7 +30,7 @@ import { checkBatch, forEachAdd } from './batch.js';
 import { type Geometry, makeGeometry, substringOf } from './geometry.js';
 import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
-import { WORDS_PER_HASH, nextCapacity, packHash, popcount, wordDistance } from './packed.js';
+import { WORDS_PER_HASH, nextCapacity, packHash, popcount, unpackHash, wordDistance } from './packed.js';
 import { type MihOptions, SCAN_VS_CANDIDATE, checkMihOptions, chooseSubstringBits, mihQueryCost } from './mih-plan.js';
 import { probeMasks } from './probe-masks.js';
 import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
@@ -154,6 +154,13 @@ export class MihIndex implements HashIndex {
   has(id: number): boolean {
     assertId(id);
     return this.#slotOf.get(id) >= 0;
+  }
+
+  /** The hash stored under `id` (a copy), or undefined. */
+  hashOf(id: number): Uint8Array | undefined {
+    assertId(id);
+    const slot = this.#slotOf.get(id);
+    return slot < 0 ? undefined : unpackHash(this.#words, slot << 3);
   }
 
   /**

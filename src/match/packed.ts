@@ -19,6 +19,19 @@ export function packHash(hash: Uint8Array, out: Uint32Array, offset: number, fro
   }
 }
 
+/** The 32 bytes of the hash packed at word offset `offset` of `words` (a new array). */
+export function unpackHash(words: Uint32Array, offset: number): Uint8Array {
+  const out = new Uint8Array(WORDS_PER_HASH * 4);
+  for (let w = 0; w < WORDS_PER_HASH; w++) {
+    const v = words[offset + w]!;
+    out[4 * w] = v >>> 24;
+    out[4 * w + 1] = (v >>> 16) & 0xff;
+    out[4 * w + 2] = (v >>> 8) & 0xff;
+    out[4 * w + 3] = v & 0xff;
+  }
+  return out;
+}
+
 /** SWAR popcount of a 32-bit value (duplicated from hash/hex.ts so the hot loops stay monomorphic and local). */
 export function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);

@@ -38,6 +38,11 @@ export interface HashIndex {
   query(hash: Uint8Array, maxDistance: number): IndexMatch[];
   /** `query` for several hashes (e.g. the 8 dihedral variants); one result array per input, same order. */
   queryMany(hashes: readonly Uint8Array[], maxDistance: number): IndexMatch[][];
+  /**
+   * The hash stored under `id` (a copy), or undefined when `id` is not present. Optional for plug-in indexes: a
+   * `HashList` whose index has it holds its entries' JSON without the PDQ hex (it reads the hash back from here).
+   */
+  hashOf?(id: number): Uint8Array | undefined;
   /** Estimated bytes held by the index structures (not counting the caller's copies of the hashes). */
   memoryBytes(): number;
   /** Removes everything. */
