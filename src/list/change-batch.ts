@@ -22,6 +22,13 @@ export const ROW_MD5 = 8;
 export const ROW_SHA1 = 16;
 export const ROW_SHA256 = 32;
 export const ROW_VPDQ = 64;
+/**
+ * The row's JSON spells each fingerprint it packs (its `ROW_MD5`, `ROW_SHA1`, `ROW_SHA256`, `ROW_PDQ` bits) exactly
+ * as the lowercase hex of the slab's bytes: set only by producers that wrote both from the same bytes (the NCMEC
+ * fast path, and {@link ChangeBatchBuilder.add} when it serialises the entry itself). The list then holds the JSON
+ * without that hex without comparing it again (`entry-json.ts`).
+ */
+export const ROW_FP_CANONICAL = 128;
 
 /** Bytes per row in the fingerprint slab, and where each fingerprint starts in a row. */
 export const FINGERPRINT_ROW_BYTES = 100;
@@ -77,6 +84,15 @@ export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
  */
 const INITIAL_ROWS = 16;
 
+/** True when `hex` (already checked to be hex) has no uppercase letter. */
+function isLowercase(hex: string): boolean {
+  for (let i = 0; i < hex.length; i++) {
+    const c = hex.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x46) return false;
+  }
+  return true;
+}
+
 /** `bytes` copied into a new `SharedArrayBuffer`. */
 function sharedCopy(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
@@ -128,13 +144,17 @@ export class ChangeBatchBuilder {
       if (this.#withFingerprints) {
         const fp = entry.fingerprints;
         const at = i * FINGERPRINT_ROW_BYTES;
+        let lowercase = true;
         for (const [kind, bit] of PACKED_KINDS) {
           const hex = fp[kind];
           if (hex === undefined) continue;
           decodeHexInto(kind, hex, this.#fingerprints, at + FINGERPRINT_AT[kind]);
           flags |= bit;
+          lowercase &&= isLowercase(hex as string);
         }
         if ((fp.vpdq?.length ?? 0) > 0) flags |= ROW_VPDQ;
+        // JSON.stringify spells the hex strings as they are; JSON the caller brings is not vouched for.
+        if (json === undefined && lowercase) flags |= ROW_FP_CANONICAL;
       }
       this.#writeText(json ?? JSON.stringify(entry));
     }

@@ -107,6 +107,7 @@ describe('HashList', () => {
           const want = [...model.values()].filter((e) => e.fingerprints.md5 === md5).map((e) => `${e.source}/${e.id}`).sort();
           expect(list.lookupDigest('md5', md5.toUpperCase()).map((e) => `${e.source}/${e.id}`).sort()).toEqual(want);
         }
+        for (const [at, entry] of model) expect(list.getEntry(entry.source, at.slice(2))).toEqual(entry);
         const stats = list.stats();
         expect(stats.entries).toBe(model.size);
         expect(stats.fingerprints.pdq).toBe([...model.values()].filter((e) => e.fingerprints.pdq !== undefined).length);
@@ -114,6 +115,43 @@ describe('HashList', () => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it('holds entries without the hex its indexes hold, and gives them back exactly, however they came in', () => {
+    const s = store();
+    const hex = (byte: number, bytes: number) => byte.toString(16).padStart(2, '0').repeat(bytes);
+    const entries: ListEntry[] = Array.from({ length: 300 }, (_, i) => ({
+      source: 'ncmec',
+      id: `e${i}`,
+      kind: i % 5 === 0 ? 'video' : 'image',
+      fingerprints: {
+        md5: hex(i & 255, 16),
+        ...(i % 2 ? { sha1: hex((i * 7) & 255, 20) } : {}),
+        ...(i % 3 ? { sha256: hex((i * 11) & 255, 32) } : {}),
+        // Uppercase hex is kept as sent (the indexes hold bytes, the entry its own spelling).
+        ...(i % 4 ? { pdq: i % 8 === 1 ? pdqHex([i & 255]).toUpperCase() : pdqHex([i & 255]) } : {}),
+        ...(i % 6 === 0 ? { pdna: 'opaque"\\value' } : {}),
+      },
+      member: { id: '7001', name: 'Take It Down' },
+      metadata: { note: `md5 ${hex(i & 255, 16)}` },
+    }));
+    s.commit({ sourceId: 'ncmec', updates: entries.map((e) => ({ key: e.id, entry: e })), checkpoint: 1 });
+    const json = entries.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)) + Buffer.byteLength(e.id), 0);
+    const lists = { applied: new HashList(), loaded: HashList.load(s), refreshed: new HashList(), pluggedIn: new HashList({ index: keepingIndex }) };
+    lists.applied.apply('ncmec', entries.map((e) => ({ key: e.id, entry: e })));
+    lists.refreshed.refresh(s);
+    lists.pluggedIn.apply('ncmec', entries.map((e) => ({ key: e.id, entry: e })));
+    for (const [name, list] of Object.entries(lists)) {
+      for (const e of entries) expect(list.getEntry('ncmec', e.id), name).toEqual(e);
+      const hits = list.queryPdq(parseHex('pdq', pdqHex([1])), 0);
+      expect(hits.map((h) => h.entry), name).toEqual(entries.filter((e) => e.fingerprints.pdq?.toLowerCase() === pdqHex([1])));
+    }
+    // MD5 (32 hex), SHA-1 (40), SHA-256 (64) and PDQ (64) each give back 2 bytes per byte, plus their quotes.
+    const lowerPdq = entries.filter((e) => e.fingerprints.pdq !== undefined && e.fingerprints.pdq === e.fingerprints.pdq.toLowerCase()).length;
+    const digests = entries.reduce((n, e) => n + 33 + (e.fingerprints.sha1 ? 41 : 0) + (e.fingerprints.sha256 ? 65 : 0), 0);
+    for (const name of ['applied', 'loaded', 'refreshed'] as const) expect(lists[name].heldTextBytes, name).toBeLessThanOrEqual(json - digests - 65 * lowerPdq);
+    // A plug-in index without hashOf: the PDQ hex stays in the JSON.
+    expect(lists.pluggedIn.heldTextBytes).toBe(json - digests);
   });
 
   it('applies a page with a malformed update not at all', () => {

@@ -9,7 +9,8 @@
  *
  * Memory: an entry is held as its JSON text (as the store keeps it), encoded as UTF-8 bytes off the JavaScript
  * heap together with its key ({@link EntryTable}), beside its fingerprints in the indexes: no per-entry object
- * or string for the garbage collector to copy or trace. Entries are parsed when a query returns them (frozen
+ * or string for the garbage collector to copy or trace. The JSON is held without the hex of the fingerprints the
+ * indexes hold, put back when the entry is read ({@link stripFingerprints}). Entries are parsed when a query returns them (frozen
  * copies); entries with vPDQ features stay parsed, because video matching reads every one of them on every query.
  *
  * @module
@@ -36,6 +37,7 @@ import {
   textBuffer,
   textStart,
 } from './change-batch.js';
+import { restoreFingerprints, type StrippedKind, strippableBits, stripFingerprints } from './entry-json.js';
 import { EntryTable, isWellFormedText } from './entry-table.js';
 import type { ListStore, SourcedStoreChange, StoreCommitResult, StoreRowsResult } from '../sync/store.js';
 import type { EntryKind, ListEntry, ListUpdate } from '../sync/types.js';
@@ -110,6 +112,8 @@ const KIND_CODE: Record<EntryKind, number> = { image: 1, video: 2 };
 
 interface State {
   index: HashIndex;
+  /** The `ROW_*` fingerprint bits whose hex the entries' JSON is held without (PDQ only if the index has `hashOf`). */
+  stripBits: number;
   digests: Record<ListDigestKind, DigestIndex>;
   /** `(source, key)` to handle, and each handle's key and JSON. */
   entries: EntryTable;
@@ -166,6 +170,10 @@ export class HashList {
   #version = 0;
   readonly #newIndex: () => HashIndex;
   readonly #scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
+  /** An entry's JSON without its fingerprints' hex, on its way into the entry table. */
+  #stripped = Buffer.allocUnsafeSlow(4096);
+  /** A stored entry's JSON as UTF-8 (reload). */
+  #encoded = Buffer.allocUnsafeSlow(4096);
 
   /**
    * An empty list at version 0.
@@ -315,12 +323,15 @@ export class HashList {
     let pdqHandles = new Uint32Array(4096);
     let pdqCount = 0;
     const scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
+    // The entry's fingerprints as a change batch row holds them, to hold its JSON without their hex.
+    const row = new Uint8Array(FINGERPRINT_ROW_BYTES);
     const version = store.forEachEntry((source, key, entry, json) => {
       if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
         throw new TypeError(`Expected the stored entry ${JSON.stringify(key)} of ${JSON.stringify(source)} to be a ListEntry`);
       }
       const fp = entry.fingerprints;
       const h = state.handleEnd;
+      let bits = 0;
       if (fp.pdq !== undefined) {
         if (pdqCount === pdqHandles.length) {
           const slab = new Uint8Array(pdqSlab.length * 2);
@@ -331,18 +342,30 @@ export class HashList {
           pdqHandles = handles;
         }
         decodeHexInto('pdq', fp.pdq, pdqSlab, pdqCount * 32);
+        row.set(pdqSlab.subarray(pdqCount * 32, pdqCount * 32 + 32), FINGERPRINT_AT.pdq);
+        bits |= ROW_PDQ;
         pdqHandles[pdqCount++] = h;
       }
-      for (const kind of DIGEST_KINDS) {
+      for (const [kind, bit] of DIGEST_BITS) {
         const hex = fp[kind];
         if (hex === undefined) continue;
         decodeHexInto(kind, hex, scratch[kind], 0);
         state.digests[kind].add(h, scratch[kind]);
+        row.set(scratch[kind], FINGERPRINT_AT[kind]);
+        bits |= bit;
       }
       if (state.entries.find(source, key) >= 0) {
         throw new TypeError(`Expected one stored entry per key, got ${JSON.stringify(key)} of ${JSON.stringify(source)} twice`);
       }
-      state.entries.insert(h, source, key, json);
+      if ((bits & state.stripBits) !== 0) {
+        if (3 * json.length > this.#encoded.length) this.#encoded = Buffer.allocUnsafeSlow(6 * json.length);
+        if (3 * json.length > this.#stripped.length) this.#stripped = Buffer.allocUnsafeSlow(6 * json.length);
+        const bytes = this.#encoded.write(json, 0, 'utf8');
+        const n = stripFingerprints(this.#encoded, 0, bytes, bits, bits & state.stripBits, row, 0, this.#stripped);
+        state.entries.insertBytes(h, source, key, this.#stripped, 0, n);
+      } else {
+        state.entries.insert(h, source, key, json);
+      }
       state.handleEnd++;
       setKind(state, h, KIND_CODE[entry.kind]);
       if (hasVpdq(entry)) {
@@ -396,6 +419,11 @@ export class HashList {
   }
 
   /** The entry stored under `key` of source `sourceId`, or undefined. */
+  /** @internal Test hatch: bytes of the keys and JSON texts the entry table holds. */
+  get heldTextBytes(): number {
+    return this.#state.entries.textBytes;
+  }
+
   getEntry(sourceId: string, key: string): ListEntry | undefined {
     const handle = this.#state.entries.find(sourceId, key);
     return handle < 0 ? undefined : entryAt(this.#state, handle);
@@ -450,8 +478,10 @@ export class HashList {
   }
 
   #emptyState(): State {
+    const index = this.#newIndex();
     return {
-      index: this.#newIndex(),
+      index,
+      stripBits: strippableBits(typeof index.hashOf === 'function'),
       digests: { md5: new DigestIndex(DIGEST_BYTES.md5), sha1: new DigestIndex(DIGEST_BYTES.sha1), sha256: new DigestIndex(DIGEST_BYTES.sha256) },
       entries: new EntryTable(),
       handleEnd: 0,
@@ -495,16 +525,23 @@ export class HashList {
         counts.deleted++;
         continue;
       }
-      const start = textStart(batch, i);
-      const end = textEnds[i]!;
+      let json: Uint8Array = text;
+      let start = textStart(batch, i);
+      let end = textEnds[i]!;
+      if ((f & state.stripBits) !== 0 && fingerprints.length > 0) {
+        if (end - start > this.#stripped.length) this.#stripped = Buffer.allocUnsafeSlow(2 * (end - start));
+        end = stripFingerprints(text, start, end, f, f & state.stripBits, fingerprints, i * FINGERPRINT_ROW_BYTES, this.#stripped);
+        json = this.#stripped;
+        start = 0;
+      }
       let h = handle;
       if (h < 0) {
         h = state.free.pop() ?? state.handleEnd++;
-        table.insertBytes(h, source, key, text, start, end);
+        table.insertBytes(h, source, key, json, start, end);
         counts.added++;
       } else {
         this.#dropSlot(state, h);
-        table.replaceBytes(h, text, start, end);
+        table.replaceBytes(h, json, start, end);
         counts.updated++;
       }
       const kind: EntryKind = f & ROW_VIDEO ? 'video' : 'image';
@@ -551,7 +588,15 @@ export class HashList {
 
 /** The entry under a live handle, as a frozen object (parsed from its JSON unless it is held parsed). */
 function entryAt(state: State, handle: number): ListEntry {
-  return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(state.entries.json(handle)) as ListEntry);
+  return state.vpdq.get(handle) ?? deepFreeze(JSON.parse(entryJson(state, handle)) as ListEntry);
+}
+
+/** The JSON of a live handle's entry, as the store holds it (its fingerprints' hex put back). */
+function entryJson(state: State, handle: number): string {
+  return restoreFingerprints(state.entries.json(handle), (kind: StrippedKind) => {
+    const bytes = kind === 'pdq' ? state.index.hashOf?.(handle) : state.digests[kind].digestOf(handle);
+    return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  });
 }
 
 /** The handles one {@link HashList} apply call touched, in first-touch order, with the PDQ each ends with. */

@@ -25,7 +25,18 @@
  * @module
  */
 import { HEX_VALUE, NOT_LOWER_HEX } from '../../hash/hex.js';
-import { type ChangeBatchBuilder, FINGERPRINT_AT, FINGERPRINT_ROW_BYTES, ROW_DELETE, ROW_MD5, ROW_PDQ, ROW_SHA1, ROW_SHA256, ROW_VIDEO } from '../../list/change-batch.js';
+import {
+  type ChangeBatchBuilder,
+  FINGERPRINT_AT,
+  FINGERPRINT_ROW_BYTES,
+  ROW_DELETE,
+  ROW_FP_CANONICAL,
+  ROW_MD5,
+  ROW_PDQ,
+  ROW_SHA1,
+  ROW_SHA256,
+  ROW_VIDEO,
+} from '../../list/change-batch.js';
 import { normalizeIsoTimestamp } from '../iso-timestamp.js';
 
 /** {@link FastRecordReader.read}: the record is not in the fast shape; the general path must read it. */
@@ -251,7 +262,8 @@ export class FastRecordReader {
       out[o++] = DQUOTE;
     }
     out[o++] = 0x7d; // }
-    const flags = (kind === Kind.Video ? ROW_VIDEO : 0) | (this.#withFingerprints ? this.#fpBits : 0);
+    // The JSON's hex and the slab's bytes come from the same (lowercase-checked) characters.
+    const flags = (kind === Kind.Video ? ROW_VIDEO : 0) | (this.#withFingerprints ? this.#fpBits | ROW_FP_CANONICAL : 0);
     this.#builder.addEncoded(this.#source, key, flags, o);
     return limit + close.length;
   }
