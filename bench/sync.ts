@@ -8,7 +8,8 @@
  * (bench/sync-run.mjs; `npm run bench:sync` builds first), as users run it; one end-to-end scenario runs the
  * TypeScript sources under tsx for comparison. Reported: entries/s, the ratio to the baseline, peak RSS at the
  * small and the large list size (the growth is what the list itself holds; the streaming pipeline's memory is bounded by page size),
- * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, and at the
+ * the cost of `synchronous=FULL` over `NORMAL`, the reload time of the list from the store at startup, the mock
+ * server's own CPU time during each scenario (`serverCpuMs`: it shares the two cores with the client), and at the
  * large size the default (store commits on the writer thread; the source moving to a thread of its own after
  * 20 000 updates, `sourceThread: 'auto'`) against commits on the syncing thread, against `sourceThread: true`
  * (HTTP, parsing and validation on a thread of their own from the start) and against `sourceThread: false`. "source alone" iterates the source's
@@ -16,7 +17,7 @@
  * the fast path).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +42,8 @@ interface Server {
   url: string;
   username: string;
   password: string;
+  /** The mock's process id, to read its CPU time (Linux). */
+  pid?: number;
 }
 
 interface Result {
@@ -56,13 +59,18 @@ interface Result {
   liveHeapMB?: number;
   /** CPU during the sync, ms: the syncing (main) thread, and every other thread (writer, V8 helpers, libuv). */
   cpuMs?: { syncingThread: number; otherThreads: number };
+  /**
+   * CPU time of the mock server's process during the scenario, ms (Linux): it shares the machine's cores with the
+   * client the scenario measures, which a real list server would not.
+   */
+  serverCpuMs?: number;
 }
 
 /** Child: serve N generated entries until stdin closes. */
 async function serve(entries: number): Promise<void> {
   // Prerendered: serving a page is a join, so the mock outpaces the client and the numbers are the client's.
   const server = await startMockNcmecServer({ entries, seed: 1, spacingMs: 500, recordRequests: false, prerender: true });
-  process.stdout.write(JSON.stringify({ url: server.url, username: server.username, password: server.password }) + '\n');
+  process.stdout.write(JSON.stringify({ url: server.url, username: server.username, password: server.password, pid: process.pid }) + '\n');
   process.stdin.resume();
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
 }
@@ -159,14 +167,35 @@ async function withServer<T>(entries: number, fn: (server: Server) => Promise<T>
   }
 }
 
+/** CPU time (user + system) of process `pid` so far, ms; undefined where /proc cannot tell. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name: utime is the 12th field, stime the 13th, in USER_HZ (100 per second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `run()`'s result with the mock server's CPU time during it. */
+async function withServerCpu(server: Server, run: () => Promise<Result>): Promise<Result> {
+  const before = processCpuMs(server.pid);
+  const result = await run();
+  const after = processCpuMs(server.pid);
+  return before === undefined || after === undefined ? result : { ...result, serverCpuMs: after - before };
+}
+
 /** A download or `sync()` scenario in a fresh process: the built package under plain node (see bench/sync-run.mjs). */
 async function scenario(name: string, server: Server, nodeFlags: string[] = []): Promise<Result> {
-  return child<Result>([name, JSON.stringify(server)], undefined, ['--expose-gc', ...nodeFlags], [RUNNER]).result;
+  return withServerCpu(server, () => child<Result>([name, JSON.stringify(server)], undefined, ['--expose-gc', ...nodeFlags], [RUNNER]).result);
 }
 
 /** The same `sync()` scenario run from the TypeScript sources under tsx. */
 async function scenarioFromSource(name: string, server: Server): Promise<Result> {
-  return child<Result>([name, JSON.stringify(server), '--from-source'], undefined, ['--expose-gc', '--import', 'tsx'], [RUNNER]).result;
+  return withServerCpu(server, () => child<Result>([name, JSON.stringify(server), '--from-source'], undefined, ['--expose-gc', '--import', 'tsx'], [RUNNER]).result);
 }
 
 /** The V8 heap cap of the bounded-memory check: far below what the list itself would need at the large size. */
@@ -249,6 +278,8 @@ async function main(): Promise<void> {
       endToEndSourceThread: listThread.cpuMs,
       endToEndNoSourceThread: listNoThread.cpuMs,
     },
+    /** The mock server's CPU during the large download and default runs, ms (Linux; absent elsewhere). */
+    serverCpuMs: { download: base.serverCpuMs, endToEnd: listL.serverCpuMs, storeOnly: storeL.serverCpuMs },
     /** `sourceThread: true` over the default (time ratio, same run; > 1 is slower), the default's time being the mean of its runs before and after. */
     sourceThreadOverDefault: { endToEnd: +(listThread.ms / ((listL.ms + listAgain.ms) / 2)).toFixed(3) },
     /** `sourceThread: false` over the default ('auto'), measured like `sourceThreadOverDefault`. */
