@@ -23,10 +23,12 @@ export const ROW_SHA1 = 16;
 export const ROW_SHA256 = 32;
 export const ROW_VPDQ = 64;
 /**
- * The row's JSON spells each fingerprint it packs (its `ROW_MD5`, `ROW_SHA1`, `ROW_SHA256`, `ROW_PDQ` bits) exactly
- * as the lowercase hex of the slab's bytes: set only by producers that wrote both from the same bytes (the NCMEC
- * fast path, and {@link ChangeBatchBuilder.add} when it serialises the entry itself). The list then holds the JSON
- * without that hex without comparing it again (`entry-json.ts`).
+ * The row's JSON begins `{"source":…,"id":…,"kind":…,"fingerprints":{` and that object spells each fingerprint the
+ * row packs (its `ROW_MD5`, `ROW_SHA1`, `ROW_SHA256`, `ROW_PDQ` bits) exactly as the lowercase hex of the slab's
+ * bytes: set only by producers that wrote both from the same bytes (the NCMEC fast path, and
+ * {@link ChangeBatchBuilder.add} when it serialises an entry in that key order itself). The list then holds the
+ * JSON without that hex without comparing it again (`entry-json.ts`): the first `"fingerprints":{` in such a row is
+ * the entry's own, not one nested in metadata placed before it.
  */
 export const ROW_FP_CANONICAL = 128;
 
@@ -83,6 +85,17 @@ export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
  * builder sized for a page made that call allocate and zero ~170 KB; the sync's builders live long and grow once.
  */
 const INITIAL_ROWS = 16;
+
+/** True when `entry`'s first keys are source, id, kind, fingerprints (so JSON.stringify writes them first). */
+function fingerprintsFourth(entry: ListEntry): boolean {
+  let k = 0;
+  for (const key in entry) {
+    if (key !== FIRST_KEYS[k]) return false;
+    if (++k === FIRST_KEYS.length) return true;
+  }
+  return false;
+}
+const FIRST_KEYS = ['source', 'id', 'kind', 'fingerprints'];
 
 /** True when `hex` (already checked to be hex) has no uppercase letter. */
 function isLowercase(hex: string): boolean {
@@ -154,7 +167,7 @@ export class ChangeBatchBuilder {
         }
         if ((fp.vpdq?.length ?? 0) > 0) flags |= ROW_VPDQ;
         // JSON.stringify spells the hex strings as they are; JSON the caller brings is not vouched for.
-        if (json === undefined && lowercase) flags |= ROW_FP_CANONICAL;
+        if (json === undefined && lowercase && fingerprintsFourth(entry)) flags |= ROW_FP_CANONICAL;
       }
       this.#writeText(json ?? JSON.stringify(entry));
     }

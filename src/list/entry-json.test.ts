@@ -59,6 +59,16 @@ const entryArb: fc.Arbitrary<ListEntry> = fc
       // Metadata that repeats a fingerprint's hex, and its name, elsewhere in the JSON.
       metadata: fc.constant({ md5: fp.md5 ?? 'none', note: `"md5":"${fp.md5 ?? ''}"` }),
     }),
+  )
+  .chain((entry) =>
+    fc.oneof(
+      fc.constant(entry),
+      // Metadata first, with a fingerprints object of its own (same or other hex) before the entry's.
+      fc.tuple(hexArb(16), hexArb(32)).map(([md5, pdq]) => {
+        const { metadata, ...rest } = entry;
+        return { metadata: { ...metadata, fingerprints: { md5, pdq, sha1: (entry.fingerprints as Record<string, string>).sha1 ?? md5 } }, ...rest };
+      }),
+    ),
   ) as fc.Arbitrary<ListEntry>;
 
 describe('entry JSON without the indexed fingerprints', () => {
@@ -81,8 +91,9 @@ describe('entry JSON without the indexed fingerprints', () => {
         const taken = (['md5', 'sha1', 'sha256', 'pdq'] as const).filter((k) => fp[k] !== undefined && fp[k] === fp[k]!.toLowerCase());
         // Uppercase hex is not the index's spelling: that value, and (scanning stops there) those after it, stay.
         const allLower = taken.length === (['md5', 'sha1', 'sha256', 'pdq'] as const).filter((k) => fp[k] !== undefined).length;
-        expect((flags & ROW_FP_CANONICAL) !== 0).toBe(allLower);
-        if (allLower) {
+        const ownFirst = Object.keys(entry)[0] === 'source';
+        expect((flags & ROW_FP_CANONICAL) !== 0).toBe(allLower && ownFirst);
+        if (allLower && ownFirst) {
           expect(held.length).toBe(original.length - taken.reduce((n, k) => n + 2 * BYTES[k] + 1, 0));
           expect([...held].filter((c) => c.charCodeAt(0) >= 1 && c.charCodeAt(0) <= 4).map((c) => c.charCodeAt(0)).sort()).toEqual(
             taken.map((k) => ['md5', 'sha1', 'sha256', 'pdq'].indexOf(k) + 1).sort(),
@@ -100,6 +111,15 @@ describe('entry JSON without the indexed fingerprints', () => {
     const { held, restored, flags } = roundTrip(entry, json);
     expect(flags & ROW_FP_CANONICAL).toBe(0);
     expect(restored).toBe(json);
+    expect(held).toContain('ef'.repeat(16));
+  });
+
+  it('leaves a fingerprints object nested in metadata before the entry\'s own as it is', () => {
+    const own = { md5: 'ab'.repeat(16), pdq: 'cd'.repeat(32) };
+    const entry = { metadata: { fingerprints: { md5: 'ef'.repeat(16), pdq: '01'.repeat(32) } }, source: 'ncmec', id: '1', kind: 'image', fingerprints: own } as unknown as ListEntry;
+    const { original, held, restored, flags } = roundTrip(entry);
+    expect(flags & ROW_FP_CANONICAL).toBe(0);
+    expect(restored).toBe(original);
     expect(held).toContain('ef'.repeat(16));
   });
 

@@ -8,8 +8,9 @@
  * Why it is exact: JSON text never holds a raw byte below 0x20 (JSON.stringify and the NCMEC fast path escape or
  * refuse them), so a marker cannot be confused with the text around it; a value is replaced only when it is the
  * lowercase hex of the very bytes the row puts in the index under that handle (compared here, or vouched for by
- * the row's `ROW_FP_CANONICAL` flag), so what is put back is the same text. Anything unexpected in the object (escapes in a name, a value that is not a string, other hex) is left as
- * it is: stripping less is always correct.
+ * the row's `ROW_FP_CANONICAL` flag), so what is put back is the same text. Anything unexpected in the object
+ * (escapes in a name, a value that is not a string, hex that differs) ends the stripping there: stripping less is
+ * always correct.
  *
  * @internal
  * @module
@@ -66,7 +67,8 @@ export function stripFingerprints(
       let valueEnd: number;
       if (kind >= 0 && (bits & KIND_BITS[kind]!) !== 0) {
         const hexEnd = valueStart + 1 + 2 * KIND_BYTES[kind]!;
-        const same = text[hexEnd] === QUOTE && (canonical || isHexOf(text, valueStart + 1, hexEnd, slab, slabAt + KIND_SLAB_AT[kind]!, KIND_BYTES[kind]!));
+        const same =
+          text[hexEnd] === QUOTE && (canonical || isHexOf(text, valueStart + 1, hexEnd, slab, slabAt + KIND_SLAB_AT[kind]!, KIND_BYTES[kind]!));
         if (!same) break; // not what the index holds: left as it is, with the rest of the object
         o = copy(text, from, valueStart, out, o);
         out[o++] = kind + 1;

@@ -10,8 +10,9 @@
  * Memory: an entry is held as its JSON text (as the store keeps it), encoded as UTF-8 bytes off the JavaScript
  * heap together with its key ({@link EntryTable}), beside its fingerprints in the indexes: no per-entry object
  * or string for the garbage collector to copy or trace. The JSON is held without the hex of the fingerprints the
- * indexes hold, put back when the entry is read ({@link stripFingerprints}). Entries are parsed when a query returns them (frozen
- * copies); entries with vPDQ features stay parsed, because video matching reads every one of them on every query.
+ * indexes hold, put back when the entry is read ({@link stripFingerprints}). Entries are parsed when a query
+ * returns them (frozen copies); entries with vPDQ features stay parsed, because video matching reads every one of
+ * them on every query.
  *
  * @module
  */
@@ -418,12 +419,12 @@ export class HashList {
     return index.lookup(bytes).map((id) => entryAt(state, id));
   }
 
-  /** The entry stored under `key` of source `sourceId`, or undefined. */
   /** @internal Test hatch: bytes of the keys and JSON texts the entry table holds. */
   get heldTextBytes(): number {
     return this.#state.entries.textBytes;
   }
 
+  /** The entry stored under `key` of source `sourceId`, or undefined. */
   getEntry(sourceId: string, key: string): ListEntry | undefined {
     const handle = this.#state.entries.find(sourceId, key);
     return handle < 0 ? undefined : entryAt(this.#state, handle);
