@@ -86,14 +86,23 @@ export function rowKind(flags: Uint8Array, i: number): EntryKind | null {
  */
 const INITIAL_ROWS = 16;
 
-/** True when `entry`'s first keys are source, id, kind, fingerprints (so JSON.stringify writes them first). */
-function fingerprintsFourth(entry: ListEntry): boolean {
+/**
+ * True when the JSON of `entry` (`JSON.stringify(entry)`, or the text `entry` was parsed from) qualifies for
+ * {@link ROW_FP_CANONICAL}: its first keys are source, id, kind, fingerprints, and the packed fingerprints' hex has
+ * no uppercase letter. (That the hex is the slab's is up to the caller: it decoded the slab from these strings.)
+ */
+export function isCanonicalEntry(entry: ListEntry): boolean {
   let k = 0;
   for (const key in entry) {
     if (key !== FIRST_KEYS[k]) return false;
-    if (++k === FIRST_KEYS.length) return true;
+    if (++k === FIRST_KEYS.length) break;
   }
-  return false;
+  if (k < FIRST_KEYS.length) return false;
+  for (const [kind] of PACKED_KINDS) {
+    const hex = entry.fingerprints[kind];
+    if (hex !== undefined && !isLowercase(hex)) return false;
+  }
+  return true;
 }
 const FIRST_KEYS = ['source', 'id', 'kind', 'fingerprints'];
 
@@ -157,17 +166,15 @@ export class ChangeBatchBuilder {
       if (this.#withFingerprints) {
         const fp = entry.fingerprints;
         const at = i * FINGERPRINT_ROW_BYTES;
-        let lowercase = true;
         for (const [kind, bit] of PACKED_KINDS) {
           const hex = fp[kind];
           if (hex === undefined) continue;
           decodeHexInto(kind, hex, this.#fingerprints, at + FINGERPRINT_AT[kind]);
           flags |= bit;
-          lowercase &&= isLowercase(hex as string);
         }
         if ((fp.vpdq?.length ?? 0) > 0) flags |= ROW_VPDQ;
         // JSON.stringify spells the hex strings as they are; JSON the caller brings is not vouched for.
-        if (json === undefined && lowercase && fingerprintsFourth(entry)) flags |= ROW_FP_CANONICAL;
+        if (json === undefined && isCanonicalEntry(entry)) flags |= ROW_FP_CANONICAL;
       }
       this.#writeText(json ?? JSON.stringify(entry));
     }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hammingDistance, parseHex, toHex } from '../hash/hex.js';
@@ -152,6 +153,23 @@ describe('HashList', () => {
     for (const name of ['applied', 'loaded', 'refreshed'] as const) expect(lists[name].heldTextBytes, name).toBeLessThanOrEqual(json - digests - 65 * lowerPdq);
     // A plug-in index without hashOf: the PDQ hex stays in the JSON.
     expect(lists.pluggedIn.heldTextBytes).toBe(json - digests);
+  });
+
+  it('loads stored JSON that spells a fingerprint with escapes or puts metadata first exactly', () => {
+    const s = store();
+    const md5 = 'ab'.repeat(16);
+    const entries: ListEntry[] = [
+      { source: 'ncmec', id: 'escaped', kind: 'image', fingerprints: { md5, pdq: pdqHex([3]) } },
+      { metadata: { fingerprints: { md5: 'cd'.repeat(16) } }, source: 'ncmec', id: 'nested', kind: 'image', fingerprints: { md5 } } as unknown as ListEntry,
+    ];
+    s.commit({ sourceId: 'ncmec', updates: entries.map((e) => ({ key: e.id, entry: e })), checkpoint: 1 });
+    // Rewrite the stored text by hand: the same entry, its MD5 spelled with JSON escapes (\u0061 is "a").
+    const raw = new Database(s.path);
+    raw.prepare("UPDATE entries SET entry = replace(entry, '\"md5\":\"ab', '\"md5\":\"\\u0061b') WHERE key = 'escaped'").run();
+    raw.close();
+    const list = HashList.load(s);
+    for (const e of entries) expect(list.getEntry('ncmec', e.id)).toEqual(e);
+    expect(list.lookupDigest('md5', md5).map((e) => e.id).sort()).toEqual(['escaped', 'nested']);
   });
 
   it('applies a page with a malformed update not at all', () => {

@@ -28,12 +28,14 @@ import {
   FINGERPRINT_AT,
   FINGERPRINT_ROW_BYTES,
   ROW_DELETE,
+  ROW_FP_CANONICAL,
   ROW_MD5,
   ROW_PDQ,
   ROW_SHA1,
   ROW_SHA256,
   ROW_VIDEO,
   ROW_VPDQ,
+  isCanonicalEntry,
   rowJson,
   textBuffer,
   textStart,
@@ -362,7 +364,9 @@ export class HashList {
         if (3 * json.length > this.#encoded.length) this.#encoded = Buffer.allocUnsafeSlow(6 * json.length);
         if (3 * json.length > this.#stripped.length) this.#stripped = Buffer.allocUnsafeSlow(6 * json.length);
         const bytes = this.#encoded.write(json, 0, 'utf8');
-        const n = stripFingerprints(this.#encoded, 0, bytes, bits, bits & state.stripBits, row, 0, this.#stripped);
+        // The row was decoded from the very strings this JSON holds (`entry` was parsed from it).
+        const flags = isCanonicalEntry(entry) ? bits | ROW_FP_CANONICAL : bits;
+        const n = stripFingerprints(this.#encoded, 0, bytes, flags, bits & state.stripBits, row, 0, this.#stripped);
         state.entries.insertBytes(h, source, key, this.#stripped, 0, n);
       } else {
         state.entries.insert(h, source, key, json);
