@@ -6,7 +6,7 @@
  * @module
  */
 import { IdTable } from './id-table.js';
-import { nextCapacity } from './packed.js';
+import { nextCapacity, unpackWords } from './packed.js';
 import { cellOfPair, deletePairAt, pairHome, pairSeed, placePair, regrowPairs } from './pair-table.js';
 import { assertBytes, assertId, describeValue } from './validate.js';
 
@@ -115,17 +115,7 @@ export class DigestIndex {
   digestOf(id: number): Uint8Array | undefined {
     assertId(id);
     const r = this.#recordOf.get(id);
-    if (r < 0) return undefined;
-    const out = new Uint8Array(this.bytes);
-    const o = this.#rGroup[r]! * this.#wordsPer;
-    for (let w = 0; w < this.#wordsPer; w++) {
-      const v = this.#gWords[o + w]!;
-      out[4 * w] = v >>> 24;
-      out[4 * w + 1] = (v >>> 16) & 0xff;
-      out[4 * w + 2] = (v >>> 8) & 0xff;
-      out[4 * w + 3] = v & 0xff;
-    }
-    return out;
+    return r < 0 ? undefined : unpackWords(this.#gWords, this.#rGroup[r]! * this.#wordsPer, this.#wordsPer);
   }
 
   /** The ids holding `digest`, ascending; empty when none. */

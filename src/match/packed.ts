@@ -21,8 +21,13 @@ export function packHash(hash: Uint8Array, out: Uint32Array, offset: number, fro
 
 /** The 32 bytes of the hash packed at word offset `offset` of `words` (a new array). */
 export function unpackHash(words: Uint32Array, offset: number): Uint8Array {
-  const out = new Uint8Array(WORDS_PER_HASH * 4);
-  for (let w = 0; w < WORDS_PER_HASH; w++) {
+  return unpackWords(words, offset, WORDS_PER_HASH);
+}
+
+/** The bytes of `count` big-endian words packed at word offset `offset` of `words` (a new array). */
+export function unpackWords(words: Uint32Array, offset: number, count: number): Uint8Array {
+  const out = new Uint8Array(count * 4);
+  for (let w = 0; w < count; w++) {
     const v = words[offset + w]!;
     out[4 * w] = v >>> 24;
     out[4 * w + 1] = (v >>> 16) & 0xff;
