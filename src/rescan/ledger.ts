@@ -53,7 +53,7 @@ interface LoadedLedger {
   lines: number;
   /** Bytes of the file up to the end of its last complete line: appends go there. */
   validBytes: number;
-  /** The file must be rewritten before anything is appended (version 1, or a header that is not a v2 journal's). */
+  /** The file must be written whole before anything is appended (there is none yet, or it is version 1). */
   rewrite: boolean;
 }
 
@@ -157,23 +157,10 @@ export class RescanLedger {
     return true;
   }
 
-  /** Writes the header and one line per file to a temp file, then renames it over the ledger. */
+  /** Writes the header and one line per file, atomically. */
   #rewriteWhole(): void {
-    mkdirSync(path.dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    let bytes = 0;
-    try {
-      bytes += writeAllAt(fd, headerLine(), bytes);
-      for (const chunk of chunked(linesOf(this.#records))) bytes += writeAllAt(fd, chunk, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    fsyncDirectory(path.dirname(this.path));
+    this.#validBytes = writeAtomic(this.path, chunked([headerLine()], linesOf(this.#records)));
     this.#lines = this.#records.size;
-    this.#validBytes = bytes;
     this.#rewrite = false;
   }
 }
@@ -190,17 +177,19 @@ function* linesOf(records: Map<string, LedgerRecord>): Generator<string> {
   for (const [absPath, record] of records) yield recordLine(absPath, record);
 }
 
-/** `lines` joined into texts of about {@link IO_CHUNK_BYTES} characters: a few system calls, no giant string. */
-function* chunked(lines: Iterable<string>): Generator<string> {
+/** The lines joined into texts of about {@link IO_CHUNK_BYTES} characters: a few system calls, no giant string. */
+function* chunked(...sources: Iterable<string>[]): Generator<string> {
   let parts: string[] = [];
   let length = 0;
-  for (const line of lines) {
-    parts.push(line);
-    length += line.length;
-    if (length >= IO_CHUNK_BYTES) {
-      yield parts.join('');
-      parts = [];
-      length = 0;
+  for (const lines of sources) {
+    for (const line of lines) {
+      parts.push(line);
+      length += line.length;
+      if (length >= IO_CHUNK_BYTES) {
+        yield parts.join('');
+        parts = [];
+        length = 0;
+      }
     }
   }
   if (parts.length > 0) yield parts.join('');
@@ -330,17 +319,22 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Writes `text` to `file` through a temp file in the same folder, fsync and rename. */
-export function writeAtomic(file: string, text: string): void {
+/**
+ * Writes `text` (or its parts, in order) to `file` through a temp file in the same folder, fsync and rename, so
+ * the file is either the old one or the new one whole. Returns the bytes written.
+ */
+export function writeAtomic(file: string, text: string | Iterable<string>): number {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
+  let bytes = 0;
   try {
-    writeSync(fd, text);
+    for (const part of typeof text === 'string' ? [text] : text) bytes += writeAllAt(fd, part, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
   fsyncDirectory(path.dirname(file));
+  return bytes;
 }
