@@ -68,7 +68,7 @@ export function stripFingerprints(
       if (kind >= 0 && (bits & KIND_BITS[kind]!) !== 0) {
         const hexEnd = valueStart + 1 + 2 * KIND_BYTES[kind]!;
         const same =
-          text[hexEnd] === QUOTE && (canonical || isHexOf(text, valueStart + 1, hexEnd, slab, slabAt + KIND_SLAB_AT[kind]!, KIND_BYTES[kind]!));
+          hexEnd < end && text[hexEnd] === QUOTE && (canonical || isHexOf(text, valueStart + 1, hexEnd, slab, slabAt + KIND_SLAB_AT[kind]!, KIND_BYTES[kind]!));
         if (!same) break; // not what the index holds: left as it is, with the rest of the object
         o = copy(text, from, valueStart, out, o);
         out[o++] = kind + 1;
