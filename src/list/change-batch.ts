@@ -136,10 +136,14 @@ export class ChangeBatchBuilder {
   #fingerprints!: Uint8Array;
   #count = 0;
 
-  /** @param options.fingerprints - false: skip decoding fingerprints (nobody will index this batch). */
-  constructor(options: { fingerprints?: boolean } = {}) {
+  /**
+   * @param options.fingerprints - false: skip decoding fingerprints (nobody will index this batch).
+   * @param options.rows - rows to make room for at once (a page's worth, for a builder that packs one page), so
+   * its buffers do not grow and copy a dozen times on the way.
+   */
+  constructor(options: { fingerprints?: boolean; rows?: number } = {}) {
     this.#withFingerprints = options.fingerprints !== false;
-    this.#newBuffers();
+    this.#newBuffers(Math.max(INITIAL_ROWS, options.rows ?? 0));
   }
 
   /** Rows added since the last {@link build}. */
@@ -316,13 +320,13 @@ export class ChangeBatchBuilder {
     this.#count = 0;
   }
 
-  /** Fresh, small buffers (the old ones may belong to a taken batch). */
-  #newBuffers(): void {
-    this.#sourceOf = new Uint32Array(INITIAL_ROWS);
-    this.#flags = new Uint8Array(INITIAL_ROWS);
-    this.#textEnds = new Uint32Array(INITIAL_ROWS);
-    this.#text = Buffer.allocUnsafeSlow(INITIAL_ROWS * 512);
-    this.#fingerprints = new Uint8Array(this.#withFingerprints ? INITIAL_ROWS * FINGERPRINT_ROW_BYTES : 0);
+  /** Fresh buffers for `rows` rows (the old ones may belong to a taken batch). */
+  #newBuffers(rows = INITIAL_ROWS): void {
+    this.#sourceOf = new Uint32Array(rows);
+    this.#flags = new Uint8Array(rows);
+    this.#textEnds = new Uint32Array(rows);
+    this.#text = Buffer.allocUnsafeSlow(rows * 512);
+    this.#fingerprints = new Uint8Array(this.#withFingerprints ? rows * FINGERPRINT_ROW_BYTES : 0);
   }
 
   #writeText(json: string): void {

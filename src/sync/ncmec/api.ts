@@ -99,6 +99,9 @@ export function createNcmecApi(options: { http: HttpClient; baseUrl: URL; author
     return url;
   }
 
+  /** Records in the last packed page: the next page's packer makes room for as many at once. */
+  let lastPageRows = 0;
+
   async function getXml(path: string, signal?: AbortSignal) {
     const url = new URL(baseHref + path);
     const text = await http.request(url, (res) => res.text(), { headers, ...(signal ? { signal } : {}) });
@@ -111,7 +114,12 @@ export function createNcmecApi(options: { http: HttpClient; baseUrl: URL; author
     },
     resolveNext,
     fetchEntriesPage(url, signal, pack) {
-      return http.request(url, (res) => parseEntriesPage(res.body, sourceId, { url: res.url }, pack), {
+      const parse = async (res: { body: AsyncIterable<Uint8Array>; url: string }) => {
+        const page = await parseEntriesPage(res.body, sourceId, { url: res.url }, pack, lastPageRows);
+        if (page.batch) lastPageRows = page.batch.count;
+        return page;
+      };
+      return http.request(url, parse, {
         headers,
         ...(signal ? { signal } : {}),
       });
