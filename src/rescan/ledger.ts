@@ -204,12 +204,11 @@ function writeAllAt(fd: number, text: string, position: number): number {
 
 /** Reads the ledger at `file` (absent: empty). */
 function readLedgerFile(file: string): LoadedLedger {
-  const empty: LoadedLedger = { records: new Map(), lines: 0, validBytes: 0, rewrite: true };
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyLedger();
     throw new ConfigError('CONFIG_INVALID', `Cannot read checkpoint ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
@@ -261,24 +260,26 @@ function parseLedger(file: string, fd: number): LoadedLedger {
       }
     } else {
       if (rewrite) throw notLedger(); // a version 1 file is one line
-      const entry = value as { path?: unknown; record?: unknown } | null;
-      if (typeof entry !== 'object' || entry === null || typeof entry.path !== 'string' || typeof entry.record !== 'object' || entry.record === null) {
-        if (complete) throw new ConfigError('CONFIG_INVALID', `Checkpoint ${file} line ${lineNumber} is not a rescan record; delete it or pass --fresh`);
+      if (!complete) {
+        // Its newline never made it to disk: the append that wrote it did not finish, whatever it parses to.
         torn = { line: lineNumber, error: undefined };
         continue;
       }
-      if (!complete) {
-        // Parses, but its newline never made it to disk: treat as torn (the append that wrote it did not finish).
-        torn = { line: lineNumber, error: undefined };
-        continue;
+      const entry = value as { path?: unknown; record?: unknown } | null;
+      if (typeof entry !== 'object' || entry === null || typeof entry.path !== 'string' || typeof entry.record !== 'object' || entry.record === null) {
+        throw new ConfigError('CONFIG_INVALID', `Checkpoint ${file} line ${lineNumber} is not a rescan record; delete it or pass --fresh`);
       }
       records.set(entry.path, entry.record as LedgerRecord);
       lines++;
     }
     validBytes = end; // a line that is not whole never gets here
   }
-  if (lineNumber === 0) return { records, lines: 0, validBytes: 0, rewrite: true };
-  return { records, lines, validBytes, rewrite };
+  return lineNumber === 0 ? emptyLedger() : { records, lines, validBytes, rewrite };
+}
+
+/** No file yet (or an empty one): written whole at the first flush. */
+function emptyLedger(): LoadedLedger {
+  return { records: new Map(), lines: 0, validBytes: 0, rewrite: true };
 }
 
 /** The lines of the file, read in chunks (a ledger can be far larger than the longest string V8 can hold). */
