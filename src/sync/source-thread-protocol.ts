@@ -26,8 +26,12 @@ export interface SourceThreadStart {
 /** To the source thread: start fetching after `checkpoint` (a deferred thread); one more page may be sent; or stop now. */
 export type SourceThreadRequest = { type: 'start'; checkpoint: unknown } | { type: 'more' } | { type: 'stop' };
 
-/** To the syncing thread: a page, prepared (validated, normalised) and packed; an HTTP event; the end; an error. */
+/**
+ * To the syncing thread: the thread has loaded its modules and takes requests; a page, prepared (validated,
+ * normalised) and packed; an HTTP event; the end; an error.
+ */
 export type SourceThreadMessage =
+  | { type: 'ready' }
   | { type: 'page'; page: PackedPage }
   | { type: 'http'; event: unknown }
   | { type: 'done' }

@@ -60,6 +60,11 @@ export function fetchOnThread(
 
 /** A source thread started ahead of need: it boots (loads its modules) while the syncing thread goes on fetching. */
 export interface PendingSourceThread {
+  /**
+   * `'booting'` until the thread has loaded its modules, then `'ready'`; `'failed'` when it stopped or failed
+   * before it was started (the syncing thread then goes on fetching itself).
+   */
+  readonly state: 'booting' | 'ready' | 'failed';
   /** Starts fetching after `checkpoint`; the pages, as {@link fetchOnThread} yields them. Call at most once. */
   start(checkpoint: unknown): AsyncIterator<DeltaPage>;
   /** Stops the thread unused. */
@@ -74,6 +79,9 @@ export function prestartSourceThread(spec: SourceSpec, options: { signal?: Abort
   const pages = spawn({ spec, checkpoint: null, deferred: true, fingerprints: options.fingerprints, ahead: AHEAD, aheadBytes: AHEAD_BYTES }, options.signal);
   if (pages === undefined) return undefined;
   return {
+    get state() {
+      return pages.state;
+    },
     start(checkpoint) {
       pages.begin(checkpoint);
       return pages;
@@ -111,6 +119,7 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
   readonly #queue: Settled[] = [];
   #waiting: ((settled: Settled) => void) | undefined;
   #finished = false;
+  #ready = false;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.#fail(this.#signal?.reason ?? new SyncError('SYNC_ABORTED', 'The sync was aborted'));
 
@@ -118,6 +127,10 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
     this.#worker = worker;
     this.#signal = signal;
     worker.on('message', (message: SourceThreadMessage) => {
+      if (message.type === 'ready') {
+        this.#ready = true;
+        return;
+      }
       if (message.type === 'http') {
         if (httpChannel.hasSubscribers) httpChannel.publish(message.event);
         return;
@@ -128,6 +141,11 @@ class ThreadPages implements AsyncIterator<DeltaPage> {
     worker.on('exit', () => this.#fail(new SyncError('SYNC_SOURCE_READ_FAILED', 'The source thread stopped before the source was done')));
     if (signal?.aborted) this.#onAbort();
     else signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** See {@link PendingSourceThread.state}. */
+  get state(): 'booting' | 'ready' | 'failed' {
+    return this.#finished ? 'failed' : this.#ready ? 'ready' : 'booting';
   }
 
   /** Tells a deferred thread (see {@link prestartSourceThread}) where to start fetching. */

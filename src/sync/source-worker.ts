@@ -87,5 +87,6 @@ if (port) {
       if (!controller.signal.aborted) post({ type: 'error', error: serializeError(err) });
     }
   };
+  post({ type: 'ready' });
   if (!start.deferred) begin(start.checkpoint);
 }

@@ -81,7 +81,8 @@ export interface SyncOptions {
    * waits less). `false`: on this thread. `'auto'`: on this thread, until a sync with a `list`, on a machine with at
    * least two cores, has received 20 000 updates from an NCMEC source; the source then moves to a thread, which
    * resumes after the last page received (a large first sync or reload, not the usual small incremental one, pays
-   * for a thread; the thread starts booting at 10 000 updates so that the move does not wait for it). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
+   * for a thread; the thread starts booting at 10 000 updates, and the source moves once it is ready, so that the
+   * sync never waits for it; if it cannot boot, the source stays here). On two cores that made a 1M-entry sync with a list take about 0.8× the time, one of
    * 200k about 0.93× and one of 100k about the same (docs/performance.md). StopNCII and list-file sources move
    * only with `true`: their pages can complete a full refetch that must not be split. A source made with a
    * `dispatcher` or a custom `now` clock, or a plug-in source, cannot move and runs here. Falls back to this
@@ -93,7 +94,7 @@ export interface SyncOptions {
 
 /**
  * With `sourceThread: 'auto'`, the updates a sync with a list receives on the syncing thread before its NCMEC source
- * moves to a thread of its own. A thread costs tens of milliseconds and megabytes to start: worth it for the
+ * moves to a thread of its own (at the first page from then on at which the thread is ready). A thread costs tens of milliseconds and megabytes to start: worth it for the
  * hundreds of pages of a first sync, not for the few pages of the usual incremental one.
  *
  * @internal
@@ -102,8 +103,8 @@ export const SOURCE_THREAD_AFTER_UPDATES = 20_000;
 
 /**
  * With `sourceThread: 'auto'`, the updates after which the source thread starts booting (loading undici and the
- * parser, a few hundred milliseconds on a busy core) while the source still runs here, so that the move at
- * {@link SOURCE_THREAD_AFTER_UPDATES} does not wait for it.
+ * parser, a few hundred milliseconds on a busy core) while the source still runs here; the move waits for it
+ * past {@link SOURCE_THREAD_AFTER_UPDATES} rather than keep this thread idle.
  *
  * @internal
  */
@@ -506,7 +507,12 @@ async function syncSource(o: ResolvedOptions, source: HashListSource, lock: Sync
       if (moveLater !== undefined && prestarted === undefined && received >= SOURCE_THREAD_PRESTART_AFTER_UPDATES) {
         prestarted = prestartSourceThread(moveLater, { signal: controller.signal, fingerprints: true }) ?? null;
       }
-      if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES) {
+      if (prestarted?.state === 'failed') {
+        prestarted.cancel(); // it could not boot: this thread goes on fetching
+        prestarted = null;
+      }
+      // A thread still loading its modules would keep this one waiting: fetch on until it is ready.
+      if (moveLater !== undefined && received >= SOURCE_THREAD_AFTER_UPDATES && prestarted?.state !== 'booting') {
         // Every page up to this one is in hand: the thread resumes after it, as a restarted sync would.
         const moved =
           prestarted ? prestarted.start(page.checkpoint)

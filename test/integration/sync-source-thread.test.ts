@@ -246,7 +246,7 @@ describe('sync with the source on its own thread', () => {
     expect(await stopped.next()).toEqual({ done: true, value: undefined });
   });
 
-  it('a prestarted thread fetches nothing until started, then after the checkpoint it is given; unused, it exits', async () => {
+  it('a prestarted thread says when it is ready, fetches nothing until started, then after the checkpoint it is given; unused, it exits', async () => {
     const pageSize = 10;
     const mock = await server({ entries: 60, pageSize });
     const spec = sourceSpecOf(source(mock))!;
@@ -263,9 +263,13 @@ describe('sync with the source on its own thread', () => {
     const unused = prestartSourceThread(spec, { fingerprints: true })!;
     const pending = prestartSourceThread(spec, { fingerprints: true })!;
     expect(liveSourceThreads()).toBe(threadsBefore + 2);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // time enough to boot (under tsx too), and to fetch if it would
+    expect([pending.state, unused.state]).toEqual(['booting', 'booting']); // its modules load on the thread, later
+    for (let i = 0; i < 250 && pending.state === 'booting'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pending.state).toBe('ready');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // time to fetch, if it would
     expect(entriesRequests()).toBe(requestsBefore);
     unused.cancel();
+    expect(unused.state).toBe('failed');
     const pages = pending.start(afterSecond);
     cleanups.push(() => pages.return!());
     const counts: number[] = [];
@@ -321,8 +325,15 @@ describe('sync with the source on its own thread', () => {
     // Dense timestamps (many records per second) and out-of-order jitter: the move resumes mid-window from a next-link.
     const entries = SOURCE_THREAD_AFTER_UPDATES + 6000;
     const mock = await server({ entries, pageSize: 700, spacingMs: 2, jitterMs: 40, videoFraction: 0.2 });
-    // Requests after the move (about page 29) fail now and then, a 503 and a 429: retried on the thread.
-    mock.faults.setSchedule((req) => (req.n === 34 ? { kind: 'status', status: 503 } : req.n === 36 ? { kind: 'status', status: 429, retryAfter: 0 } : undefined));
+    // The thread boots from about page 15 and takes over once it is ready: slow pages until page 29 give it time (a
+    // worker loading through tsx on a busy machine). Requests after the move fail now and then, a 503 and a 429:
+    // retried on the thread.
+    mock.faults.setSchedule((req) =>
+      req.n >= 16 && req.n <= 28 ? { kind: 'delay', ms: 150 }
+      : req.n === 34 ? { kind: 'status', status: 503 }
+      : req.n === 36 ? { kind: 'status', status: 429, retryAfter: 0 }
+      : undefined,
+    );
     const fetchers: string[] = [];
     const seen = (message: unknown) => fetchers.push((message as { fetcher: string }).fetcher);
     diagnostics.subscribe('tidscan:sync:page', seen);
