@@ -19,10 +19,11 @@ const sourceArb = fc.constantFrom('ncmec', 'stopncii', 'ü-list');
 const opArb = fc.oneof(
   fc.record({ op: fc.constant('put' as const), source: sourceArb, key: textArb, json: textArb }),
   fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
+  fc.record({ op: fc.constant('reserve' as const), handles: fc.nat({ max: 300 }) }),
 );
 
 /** Runs ops against the table and a Map model (the table's handle allocation mirrors HashList's free list). */
-type Op = { op: 'put'; source: string; key: string; json: string } | { op: 'remove'; pick: number };
+type Op = { op: 'put'; source: string; key: string; json: string } | { op: 'remove'; pick: number } | { op: 'reserve'; handles: number };
 
 function check(table: EntryTable, ops: Op[]): void {
   const model = new Map<number, Row>();
@@ -33,7 +34,8 @@ function check(table: EntryTable, ops: Op[]): void {
     return -1;
   };
   for (const op of ops) {
-    if (op.op === 'put') {
+    if (op.op === 'reserve') table.reserve(op.handles);
+    else if (op.op === 'put') {
       const h = table.find(op.source, op.key);
       expect(h).toBe(findInModel(op.source, op.key));
       if (h >= 0) {
@@ -76,6 +78,18 @@ describe('EntryTable', () => {
       fc.property(fc.array(opArb, { maxLength: 300, size: 'max' }), (ops) => check(new EntryTable({ chunkBytes }), ops)),
       { numRuns: 300 },
     );
+  });
+
+  it('reserve(n) sets room aside once: n entries then regrow neither the per-handle arrays nor the table', () => {
+    const table = new EntryTable();
+    table.insert(0, 'ncmec', 'k-0', '{}'); // room for 1024 handles and one chunk
+    const before = table.memoryBytes();
+    table.reserve(10_000);
+    const reserved = table.memoryBytes();
+    expect(reserved - before).toBeGreaterThanOrEqual(6 * 4 * (10_000 - 1024)); // six uint32 arrays per handle
+    for (let h = 1; h < 10_000; h++) table.insert(h, 'ncmec', `k-${h}`, '{}');
+    expect(table.memoryBytes()).toBe(reserved); // the entries' bytes fit the one chunk
+    for (const h of [0, 1, 5000, 9999]) expect(table.find('ncmec', `k-${h}`)).toBe(h);
   });
 
   it('keeps keys apart that differ only in their source', () => {

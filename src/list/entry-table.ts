@@ -160,6 +160,20 @@ export class EntryTable {
     this.#write(handle, key, undefined, text, start, end);
   }
 
+  /**
+   * Makes room for handles below `handles` and for that many entries in the table, so that filling the table up to
+   * there regrows nothing (each regrowth copies its arrays into new, untouched memory). Never shrinks.
+   */
+  reserve(handles: number): void {
+    this.#reserveHandles(handles, handles);
+    let bits = this.#tableBits;
+    while (handles > 2 ** (bits - 1)) bits++;
+    if (bits !== this.#tableBits) {
+      this.#tableBits = bits;
+      this.#table = regrowPairs(this.#table, bits);
+    }
+  }
+
   /** Removes the entry at a live `handle`; the handle becomes free. */
   remove(handle: number): void {
     const bits = this.#tableBits;
@@ -213,9 +227,10 @@ export class EntryTable {
     return n === length && this.#scratch.compare(chunk, at, at + length, 0, n) === 0;
   }
 
-  #reserveHandles(n: number): void {
+  /** Makes room for handles below `n`, growing by half at least (or straight to `exactly`). */
+  #reserveHandles(n: number, exactly?: number): void {
     if (n <= this.#chunkOf.length) return;
-    const cap = Math.max(1024, n, Math.ceil(this.#chunkOf.length * 1.5));
+    const cap = exactly ?? Math.max(1024, n, Math.ceil(this.#chunkOf.length * 1.5));
     const grow = <T extends Uint32Array>(a: T, b: T): T => (b.set(a), b);
     this.#chunkOf = grow(this.#chunkOf, new Uint32Array(cap));
     this.#offset = grow(this.#offset, new Uint32Array(cap));

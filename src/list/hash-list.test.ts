@@ -79,10 +79,11 @@ const updateArb = fc.record({
 describe('HashList', () => {
   it('answers PDQ and digest queries exactly like a scan of a last-write-wins model (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(updateArb, { maxLength: 10, size: 'max' }), { maxLength: 8, size: 'max' }), bitsArb, fc.integer({ min: 0, max: 12 }), fc.constantFrom('linear', 'auto', 'keeping') as fc.Arbitrary<'linear' | 'auto' | 'keeping'>, (pages, qBits, radius, index) => {
+      fc.property(fc.array(fc.array(updateArb, { maxLength: 10, size: 'max' }), { maxLength: 8, size: 'max' }), bitsArb, fc.integer({ min: 0, max: 12 }), fc.constantFrom('linear', 'auto', 'keeping') as fc.Arbitrary<'linear' | 'auto' | 'keeping'>, fc.array(fc.option(fc.nat({ max: 40 }), { nil: undefined }), { maxLength: 8 }), (pages, qBits, radius, index, reserves) => {
         const list = new HashList({ index: index === 'keeping' ? keepingIndex : index });
         const model = new Map<string, ListEntry>();
-        for (const page of pages) {
+        for (const [p, page] of pages.entries()) {
+          if (reserves[p] !== undefined) list.reserve(reserves[p]); // room ahead changes no answer
           for (const source of ['a', 'b']) {
             const updates: ListUpdate[] = page
               .filter((u) => u.source === source)
@@ -170,6 +171,29 @@ describe('HashList', () => {
     const list = HashList.load(s);
     for (const e of entries) expect(list.getEntry('ncmec', e.id)).toEqual(e);
     expect(list.lookupDigest('md5', md5).map((e) => e.id).sort()).toEqual(['escaped', 'nested']);
+  });
+
+  it('reserve(n) sets room aside for n entries and changes nothing else', () => {
+    const page = (from: number, n: number): ListUpdate[] =>
+      Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, entry: { ...image('a', `k${from + i}`, [(from + i) % 256]), fingerprints: { pdq: pdqHex([(from + i) % 256, 7]), md5: (from + i).toString(16).padStart(32, '0'), sha1: 'ab'.repeat(20) } } }));
+    const [plain, roomy] = [new HashList(), new HashList()];
+    for (const list of [plain, roomy]) list.apply('a', page(0, 50));
+    roomy.reserve(20_000);
+    // The entry table and every index that holds something: 24 B a handle and the digests' and hashes' room at least.
+    expect(roomy.stats().memoryBytes - plain.stats().memoryBytes).toBeGreaterThan(20_000 * (24 + 16 + 20 + 32));
+    for (const list of [plain, roomy]) for (let from = 50; from < 20_000; from += 2000) list.apply('a', page(from, 2000));
+    const { memoryBytes: _a, index: { memoryBytes: _b, ...plainIndex }, ...plainStats } = plain.stats();
+    const { memoryBytes: _c, index: { memoryBytes: _d, ...roomyIndex }, ...roomyStats } = roomy.stats();
+    expect(roomyStats).toEqual(plainStats);
+    expect(roomyIndex).toEqual(plainIndex);
+    expect([...roomy.entries()]).toEqual([...plain.entries()]);
+    const q = parseHex('pdq', pdqHex([3, 7]));
+    expect(roomy.queryPdq(q, 2)).toEqual(plain.queryPdq(q, 2));
+    expect(roomy.lookupDigest('sha1', 'ab'.repeat(20)).length).toBe(20_050);
+    expect(() => roomy.reserve(-1)).toThrow(new RangeError('Expected `entries` to be an integer from 0 to 268435456, got -1'));
+    expect(() => roomy.reserve(2 ** 28 + 1)).toThrow(RangeError);
+    expect(() => roomy.reserve(Number.NaN)).toThrow(RangeError);
+    expect(() => roomy.reserve('5' as never)).toThrow(new TypeError('Expected `entries` to be an integer from 0 to 268435456, got string'));
   });
 
   it('applies a page with a malformed update not at all', () => {

@@ -137,6 +137,8 @@ interface State {
 }
 
 const DIGEST_BYTES: Record<ListDigestKind, DigestBytes> = { md5: 16, sha1: 20, sha256: 32 };
+/** The most entries `reserve` takes: what one multi-index can hold (the list holds no more). */
+const MAX_RESERVE = 1 << 28;
 // A parsed vPDQ entry: its JSON as a string plus objects per frame feature.
 const VPDQ_ENTRY_BYTES = 200;
 const VPDQ_FEATURE_BYTES = 120;
@@ -216,6 +218,36 @@ export class HashList {
   /** Number of entries. */
   get size(): number {
     return this.#state.entries.size;
+  }
+
+  /**
+   * Makes room for `entries` entries in all: a capacity hint before a large load (`sync()` passes what a source
+   * announces a first sync will bring). Filling the list then regrows none of its arrays, each regrowth being a
+   * copy into new memory that the process must fault in page by page. The entry table is sized for `entries`, and
+   * so are the digest indexes and the PDQ index (when it has `reserve`) that already hold something: memory is
+   * set aside now, but only what entries use is ever touched. `stats().memoryBytes` counts what is set aside.
+   * Never shrinks; a later `reload` starts from scratch.
+   *
+   * @throws {TypeError | RangeError} when `entries` is not an integer from 0 to 2^28; {@link RangeError} when the
+   * memory cannot be had (the list is unchanged but for the room already set aside).
+   */
+  reserve(entries: number): void {
+    if (typeof entries !== 'number') throw new TypeError(`Expected \`entries\` to be an integer from 0 to ${MAX_RESERVE}, got ${typeof entries}`);
+    if (!Number.isInteger(entries) || entries < 0 || entries > MAX_RESERVE) {
+      throw new RangeError(`Expected \`entries\` to be an integer from 0 to ${MAX_RESERVE}, got ${entries}`);
+    }
+    const state = this.#state;
+    // New entries take freed handles first, then new ones.
+    const handles = state.handleEnd + Math.max(0, entries - state.entries.size - state.free.length);
+    if (handles <= state.handleEnd) return;
+    state.entries.reserve(handles);
+    if (handles > state.kinds.length) state.kinds = grownTo(state.kinds, handles);
+    if (handles > state.touchedIn.length) {
+      state.touchedIn = grownTo(state.touchedIn, handles);
+      state.touchedAt = grownTo(state.touchedAt, handles);
+    }
+    for (const kind of DIGEST_KINDS) if (state.digests[kind].size > 0) state.digests[kind].reserve(handles);
+    if (state.index.size > 0) state.index.reserve?.(handles);
   }
 
   /** Name of the PDQ index in use. */

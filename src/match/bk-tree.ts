@@ -20,7 +20,7 @@ import { IdTable } from './id-table.js';
 import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash, unpackHash, wordDistance } from './packed.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
-import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
+import { assertCapacity, assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
 
 const NONE = -1;
 /** `parent` value of a record that is not a tree node but a duplicate of one. */
@@ -137,6 +137,18 @@ export class BkTreeIndex implements HashIndex {
       this.#free.length * 8 +
       this.#recordOf.memoryBytes()
     );
+  }
+
+  /**
+   * Makes room for `size` hashes in all (records, counting removed ones not yet rebuilt away) (ids below `size`, as a hash list's are), so that adding up to there
+   * regrows nothing: a capacity hint before a bulk load. Never shrinks.
+   *
+   * @throws {TypeError | RangeError} when `size` is not an integer from 0 to 2^32-1.
+   */
+  reserve(size: number): void {
+    assertCapacity(size);
+    if (size > this.#ids.length) this.#resize(size);
+    this.#recordOf.reserve(size - this.#recordOf.size, size - 1);
   }
 
   /** Removes everything and releases the storage. */
@@ -354,6 +366,7 @@ export class BkTreeIndex implements HashIndex {
   #reserve(records: number): void {
     if (records > this.#ids.length) this.#resize(nextCapacity(this.#ids.length, records));
   }
+
 
   #resize(cap: number): void {
     const grow = <T extends Uint32Array | Int32Array | Uint16Array | Uint8Array>(a: T, b: T): T => {

@@ -13,13 +13,15 @@ describe.each([16, 20, 32] as const)('DigestIndex(%i)', (bytes) => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('add' as const), id, digest }),
       fc.record({ kind: fc.constant('remove' as const), id }),
+      fc.record({ kind: fc.constant('reserve' as const), size: fc.nat({ max: 80 }) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200, size: 'max' }), (ops) => {
         const index = new DigestIndex(bytes);
         const oracle = new Map<number, string>();
         for (const o of ops) {
-          if (o.kind === 'add') {
+          if (o.kind === 'reserve') index.reserve(o.size);
+          else if (o.kind === 'add') {
             index.add(o.id, o.digest);
             oracle.set(o.id, hex(o.digest));
           } else {
@@ -40,6 +42,30 @@ describe.each([16, 20, 32] as const)('DigestIndex(%i)', (bytes) => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it('reserve(n) sets room aside once: adding n ids with n distinct digests then regrows nothing', () => {
+    const n = 5000;
+    const index = new DigestIndex(bytes);
+    index.add(0, new Uint8Array(bytes).fill(1)); // reserving keeps what is there
+    const empty = index.memoryBytes();
+    index.reserve(n);
+    const reserved = index.memoryBytes();
+    expect(reserved).toBeGreaterThan(empty + n * (bytes + 16)); // the digests' words and four arrays per id, at least
+    const digest = new Uint8Array(bytes);
+    for (let id = 1; id < n; id++) {
+      new DataView(digest.buffer).setUint32(0, id);
+      index.add(id, digest);
+    }
+    expect(index.size).toBe(n);
+    expect(index.memoryBytes()).toBe(reserved);
+    expect(index.lookup(new Uint8Array(bytes).fill(1))).toEqual([0]);
+    expect(index.lookup(digest)).toEqual([n - 1]);
+    index.reserve(10); // never shrinks
+    expect(index.memoryBytes()).toBe(reserved);
+    expect(() => index.reserve(-1)).toThrow(new RangeError('Expected `size` to be an integer from 0 to 4294967295, got -1'));
+    expect(() => index.reserve(1.5)).toThrow(RangeError);
+    expect(() => index.reserve('9' as unknown as number)).toThrow(new TypeError('Expected `size` to be an integer from 0 to 4294967295, got "9"'));
   });
 
   it('keeps thousands of ids on one digest with O(1) removal from the middle', () => {

@@ -8,7 +8,7 @@
 import { IdTable } from './id-table.js';
 import { nextCapacity, unpackWords } from './packed.js';
 import { cellOfPair, deletePairAt, pairHome, pairSeed, placePair, regrowPairs } from './pair-table.js';
-import { assertBytes, assertId, describeValue } from './validate.js';
+import { assertBytes, assertCapacity, assertId, describeValue } from './validate.js';
 
 /** Digest sizes in bytes: MD5 (16), SHA-1 (20), SHA-256 (32). */
 export type DigestBytes = 16 | 20 | 32;
@@ -129,6 +129,33 @@ export class DigestIndex {
     return ids.length > 1 ? ids.sort((a, b) => a - b) : ids;
   }
 
+  /**
+   * Makes room for `size` ids (and as many distinct digests) in all, so that adding up to there regrows nothing:
+   * a capacity hint before a bulk load. Memory is allocated now, but only what is used is ever touched. Never
+   * shrinks.
+   *
+   * @throws {TypeError | RangeError} when `size` is not an integer from 0 to 2^32-1.
+   */
+  reserve(size: number): void {
+    assertCapacity(size);
+    if (size > this.#gHead.length) {
+      const words = new Uint32Array(size * this.#wordsPer);
+      words.set(this.#gWords);
+      const head = new Int32Array(size);
+      head.set(this.#gHead);
+      this.#gWords = words;
+      this.#gHead = head;
+    }
+    if (size > this.#rId.length) this.#growRecords(size);
+    let bits = this.#tableBits;
+    while (size > 2 ** bits * MAX_LOAD) bits++;
+    if (bits !== this.#tableBits) {
+      this.#tableBits = bits;
+      this.#table = regrowPairs(this.#table, bits);
+    }
+    this.#recordOf.reserve(size - this.#recordOf.size, size - 1);
+  }
+
   /** Removes everything and releases the storage. */
   clear(): void {
     this.#gWords = new Uint32Array(0);
@@ -235,15 +262,16 @@ export class DigestIndex {
     let r = this.#rFree.pop();
     if (r !== undefined) return r;
     r = this.#rUsed++;
-    if (r >= this.#rId.length) {
-      const cap = nextCapacity(this.#rId.length, r + 1);
-      const grow = <T extends Uint32Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
-      this.#rId = grow(this.#rId, new Uint32Array(cap));
-      this.#rGroup = grow(this.#rGroup, new Uint32Array(cap));
-      this.#rNext = grow(this.#rNext, new Int32Array(cap));
-      this.#rPrev = grow(this.#rPrev, new Int32Array(cap));
-    }
+    if (r >= this.#rId.length) this.#growRecords(nextCapacity(this.#rId.length, r + 1));
     return r;
+  }
+
+  #growRecords(cap: number): void {
+    const grow = <T extends Uint32Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
+    this.#rId = grow(this.#rId, new Uint32Array(cap));
+    this.#rGroup = grow(this.#rGroup, new Uint32Array(cap));
+    this.#rNext = grow(this.#rNext, new Int32Array(cap));
+    this.#rPrev = grow(this.#rPrev, new Int32Array(cap));
   }
 
   #removeId(id: number): boolean {

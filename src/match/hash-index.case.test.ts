@@ -165,6 +165,24 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
       expect(index.query(c, 0)).toEqual([{ id: 3, distance: 0 }]);
     });
 
+    it('reserves room ahead (a built-in index), validating the size, without changing any answer', () => {
+      const index = make();
+      expect(typeof index.reserve).toBe('function');
+      index.apply({ add: [[1, a], [2, b]] });
+      const before = index.memoryBytes();
+      index.reserve!(4000);
+      expect(index.memoryBytes()).toBeGreaterThan(before + 4000 * 32); // the hashes' room at least
+      expect(index.query(a, 256)).toEqual(naiveQuery(new Map([[1, a], [2, b]]), a, 256));
+      const live = new Map<number, Uint8Array>([[1, a], [2, b]]);
+      const rand = prng(7);
+      for (let id = 3; id < 4000; id++) live.set(id, randomHash(rand));
+      index.apply({ add: [...live].slice(2) });
+      for (const q of [a, c, live.get(3999)!]) expect(index.query(q, 40)).toEqual(naiveQuery(live, q, 40));
+      expect(() => index.reserve!(-1)).toThrow(new RangeError('Expected `size` to be an integer from 0 to 4294967295, got -1'));
+      expect(() => index.reserve!(2 ** 32)).toThrow(RangeError);
+      expect(() => index.reserve!('9' as never)).toThrow(new TypeError('Expected `size` to be an integer from 0 to 4294967295, got "9"'));
+    });
+
     it('validates ids, hashes and radii with clear messages', () => {
       const index = make();
       expect(() => index.add(-1, a)).toThrow(new RangeError('Expected `id` to be an integer from 0 to 4294967295, got -1'));
@@ -239,6 +257,7 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
             lazily: fc.boolean(),
           }),
         },
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant('reserve' as const), size: fc.nat({ max: 100 }) }) },
         {
           weight: 3,
           arbitrary: fc.record({
@@ -266,6 +285,8 @@ export function describeHashIndexConformance(label: string, make: () => HashInde
               live.set(o.id, o.hash);
             } else if (o.kind === 'remove') {
               expect(index.remove(o.id)).toBe(live.delete(o.id));
+            } else if (o.kind === 'reserve') {
+              index.reserve?.(o.size);
             } else if (o.kind === 'batch') {
               index.apply({ remove: o.remove, add: o.lazily ? o.add.values() : o.add });
               for (const r of o.remove) live.delete(r);

@@ -11,7 +11,7 @@ import { MatchBuffer } from './match-buffer.js';
 import { WORDS_PER_HASH, nextCapacity, packHash, unpackHash } from './packed.js';
 import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
-import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
+import { assertCapacity, assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
 
 /**
  * Exact Hamming index by full scan: O(n) per query, O(1) add and remove (the last slot moves into the hole, so
@@ -97,6 +97,18 @@ export class LinearIndex implements HashIndex {
   }
 
   /** Removes everything and releases the storage. */
+  /**
+   * Makes room for `size` hashes in all (ids below `size`, as a hash list's are), so that adding up to there
+   * regrows nothing: a capacity hint before a bulk load. Never shrinks.
+   *
+   * @throws {TypeError | RangeError} when `size` is not an integer from 0 to 2^32-1.
+   */
+  reserve(size: number): void {
+    assertCapacity(size);
+    if (size > this.#ids.length) this.#reserve(size, size);
+    this.#slotOf.reserve(size - this.#slotOf.size, size - 1);
+  }
+
   clear(): void {
     this.#words = new Uint32Array(0);
     this.#ids = new Uint32Array(0);
@@ -111,9 +123,10 @@ export class LinearIndex implements HashIndex {
     return this.#hits.finish();
   }
 
-  #reserve(slots: number): void {
+  /** Makes room for `slots` slots, growing by half at least (or straight to `exactly`). */
+  #reserve(slots: number, exactly?: number): void {
     if (slots <= this.#ids.length) return;
-    const cap = nextCapacity(this.#ids.length, slots);
+    const cap = exactly ?? nextCapacity(this.#ids.length, slots);
     const words = new Uint32Array(cap * WORDS_PER_HASH);
     words.set(this.#words.subarray(0, this.#count * WORDS_PER_HASH));
     const ids = new Uint32Array(cap);

@@ -36,7 +36,7 @@ import { probeMasks } from './probe-masks.js';
 import { batchScan, scanSlots, scanSlotsMany } from './scan.js';
 import { NONE, SubTable } from './sub-table.js';
 import type { HashIndex, IndexBatch, IndexMatch } from './types.js';
-import { assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
+import { assertCapacity, assertId, assertMaxDistance, assertPdqBytes } from './validate.js';
 
 export type { MihOptions } from './mih-plan.js';
 export { chooseSubstringBits, mihProbeCount, mihQueryCost } from './mih-plan.js';
@@ -225,6 +225,18 @@ export class MihIndex implements HashIndex {
       (this.#free.length + this.#pending.length + this.#retiring.length) * 8;
     for (const t of this.#tables) bytes += t.memoryBytes();
     return bytes;
+  }
+
+  /**
+   * Makes room for `size` hashes in all (ids below `size`, as a hash list's are), so that adding up to there
+   * regrows nothing: a capacity hint before a bulk load. Never shrinks.
+   *
+   * @throws {TypeError | RangeError} when `size` is not an integer from 0 to 2^32-1.
+   */
+  reserve(size: number): void {
+    assertCapacity(size);
+    if (size > this.#ids.length) this.#reserve(size, Math.min(MAX_SLOTS, size));
+    this.#slotOf.reserve(size - this.#slotOf.size, size - 1);
   }
 
   /** Removes everything and releases the storage. */
@@ -529,10 +541,11 @@ export class MihIndex implements HashIndex {
     return this.#used++;
   }
 
-  #reserve(slots: number): void {
+  /** Makes room for `slots` slots, growing by half at least (or straight to `exactly`). */
+  #reserve(slots: number, exactly?: number): void {
     if (slots <= this.#ids.length) return;
     if (slots > MAX_SLOTS) throw new RangeError(`Expected at most ${MAX_SLOTS} hashes in one index, got ${slots}`);
-    const cap = Math.min(MAX_SLOTS, nextCapacity(this.#ids.length, slots));
+    const cap = exactly ?? Math.min(MAX_SLOTS, nextCapacity(this.#ids.length, slots));
     const words = new Uint32Array(cap * WORDS_PER_HASH);
     words.set(this.#words.subarray(0, this.#used * WORDS_PER_HASH));
     const ids = new Uint32Array(cap);

@@ -43,6 +43,11 @@ export interface HashIndex {
    * `HashList` whose index has it holds its entries' JSON without the PDQ hex (it reads the hash back from here).
    */
   hashOf?(id: number): Uint8Array | undefined;
+  /**
+   * Makes room for `size` entries in all, a capacity hint before a bulk load (a hash list's ids are dense, from
+   * 0), so that adding up to there regrows nothing. Optional for plug-in indexes; never shrinks.
+   */
+  reserve?(size: number): void;
   /** Estimated bytes held by the index structures (not counting the caller's copies of the hashes). */
   memoryBytes(): number;
   /** Removes everything. */

@@ -34,6 +34,14 @@ export function assertId(id: unknown, name = 'id'): asserts id is number {
   }
 }
 
+/** Throws unless `size` (a capacity to reserve) is an integer from 0 to 2^32-1. */
+export function assertCapacity(size: unknown): asserts size is number {
+  if (typeof size !== 'number') throw new TypeError(`Expected \`size\` to be an integer from 0 to ${MAX_ID}, got ${describeValue(size)}`);
+  if (!Number.isInteger(size) || size < 0 || size > MAX_ID) {
+    throw new RangeError(`Expected \`size\` to be an integer from 0 to ${MAX_ID}, got ${describeValue(size)}`);
+  }
+}
+
 /** Throws unless `bytes` is a `Uint8Array` of exactly `length` bytes. */
 export function assertBytes(bytes: unknown, length: number, name: string, what: string): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
