@@ -16,6 +16,7 @@ export interface PackedPage {
   skipped: SkippedRecord[];
   checkpoint: unknown;
   replaceAll?: boolean;
+  remainingHint?: number;
 }
 
 const PACKED = Symbol('tidscan.packedPage');
@@ -33,7 +34,13 @@ export function packedPageOf(page: DeltaPage): PackedPage | undefined {
 
 /** A public delta page (empty `updates`) that carries `packed`. */
 export function packedDeltaPage(packed: PackedPage): DeltaPage {
-  const delta: DeltaPage = { updates: [], skipped: packed.skipped, checkpoint: packed.checkpoint, ...(packed.replaceAll ? { replaceAll: true } : {}) };
+  const delta: DeltaPage = {
+    updates: [],
+    skipped: packed.skipped,
+    checkpoint: packed.checkpoint,
+    ...(packed.replaceAll ? { replaceAll: true } : {}),
+    ...(packed.remainingHint !== undefined ? { remainingHint: packed.remainingHint } : {}),
+  };
   Object.defineProperty(delta, PACKED, { value: packed });
   return delta;
 }

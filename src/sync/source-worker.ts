@@ -80,7 +80,8 @@ if (port) {
         bytesAhead += size;
         const skipped = [...(page.skipped ?? []), ...(prepared?.skipped ?? [])];
         const transfer = arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-        post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}) } }, transfer);
+        const hint = page.remainingHint !== undefined ? { remainingHint: page.remainingHint } : {};
+        post({ type: 'page', page: { batch, skipped, checkpoint: page.checkpoint, ...(page.replaceAll ? { replaceAll: true } : {}), ...hint } }, transfer);
       }
       post({ type: 'done' });
     } catch (err) {

@@ -65,6 +65,46 @@ function keysOf(s: ListStore): string[] {
   return out.sort();
 }
 
+describe('sync: room in the list for what a source announces', () => {
+  /** Pages of 10 new entries each, with the given `remainingHint`s; the list's reserve calls recorded. */
+  async function run(hints: unknown[], reserve?: (n: number) => void) {
+    const store = openListStore(path.join(mkdtempSync(path.join(dir, 'run-')), 'list.db'));
+    const list = new HashList();
+    const calls: number[] = [];
+    const own = list.reserve.bind(list);
+    list.reserve = (n: number) => {
+      calls.push(n);
+      (reserve ?? own)(n);
+    };
+    const pages = hints.map((hint, p) => page('s', p, Array.from({ length: 10 }, (_, i) => `k${p * 10 + i}`), { remainingHint: hint as number }));
+    const report = await sync({ store, list, storeWriter: 'inline', sources: [scripted('s', () => pages)], commitEvery: { updates: 10 } });
+    const keys = keysOf(store);
+    store.close();
+    return { report, calls, list, keys };
+  }
+
+  it('reserves after each commit whose page announced more, at least half as much again, at most 2M ahead', async () => {
+    // After page 1 (10 entries): 10 + 100 000 expected. Page 2 announces the same total. Page 3 more. Page 4's
+    // hints are not counts. Page 5's is absurd: capped at 2M entries beyond the 50 the list holds then.
+    const { report, calls } = await run([100_000, 99_990, 500_000, -5, 1e12]);
+    expect(report.ok).toBe(true);
+    expect(calls).toEqual([100_010, 500_030, 2_000_050]);
+    const more = await run([1.5, Number.NaN, '70000', 200_000]);
+    expect(more.calls).toEqual([200_040]); // the first three are not counts
+  });
+
+  it('ignores a hint of fewer than RESERVE_AFTER more entries, and a reserve that fails', async () => {
+    expect((await run([49_000, 48_990])).calls).toEqual([]);
+    const failing = await run([1_000_000, 999_990], () => {
+      throw new RangeError('Array buffer allocation failed');
+    });
+    expect(failing.report.ok).toBe(true);
+    expect(failing.calls).toEqual([1_000_010]);
+    expect(failing.list.size).toBe(20);
+    expect(failing.keys).toHaveLength(20);
+  });
+});
+
 // Every behaviour holds whether commits run on the syncing thread or on the store writer thread.
 describe.each(['inline', 'thread'] as const)('sync (%s store writer)', (storeWriter) => {
   const sync = (options: SyncOptions) => syncWith({ storeWriter, ...options });

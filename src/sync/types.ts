@@ -80,6 +80,12 @@ export interface DeltaPage<C = unknown> {
    * @default false (an ordinary delta page: keys it does not mention are unchanged)
    */
   replaceAll?: boolean;
+  /**
+   * How many more updates this `fetch()` expects to yield after this page, when the source can tell (the NCMEC
+   * source reads it from the API's paging link: the records left in the current time window). A hint only, never
+   * trusted for correctness: `sync()` uses it to make room in an in-memory list before a large first sync.
+   */
+  remainingHint?: number;
 }
 
 /** Per-call fetch options. */

@@ -9,6 +9,7 @@ import { isTidscanError, SyncError } from '../../src/errors.js';
 import { HTTP_DIAGNOSTICS_CHANNEL } from '../../src/sync/http.js';
 import type { NcmecCheckpoint } from '../../src/sync/ncmec/checkpoint.js';
 import { createNcmecSource, type NcmecSourceOptions } from '../../src/sync/ncmec/source.js';
+import { packedPageOf, withPackRequest } from '../../src/sync/packed-page.js';
 import type { DeltaPage, HashListSource } from '../../src/sync/types.js';
 import { type MockNcmecOptions, type MockNcmecServer, startMockNcmecServer } from '../helpers/mock-ncmec-server.js';
 import { PageApplier } from '../helpers/mock-page-applier.js';
@@ -174,6 +175,18 @@ describe('NCMEC source: windows and cursors', () => {
     // Together with the first page already applied, the list is complete.
     for (const [k, v] of store.entries) if (!fresh.entries.has(k)) fresh.entries.set(k, v);
     expect(fresh.withoutMetadata()).toEqual(server.currentList());
+  });
+
+  it("says on each page how many records are left in its window (the next-link's start and max), packed or not", async () => {
+    const { ncmec } = await setup({ entries: 2500, pageSize: 1000, spacingMs: 1, startTime: T0 + 3_600_000 });
+    for (const options of [{}, withPackRequest(ncmec, {}, { fingerprints: true })]) {
+      const pages: Array<[number, number | undefined]> = [];
+      for await (const page of ncmec.fetch(null, options)) {
+        const count = packedPageOf(page)?.batch.count ?? page.updates.length;
+        if (count > 0) pages.push([count, page.remainingHint]);
+      }
+      expect(pages).toEqual([[1000, 1500], [1000, 500], [500, undefined]]);
+    }
   });
 
   it('a dense second (thousands of records in 1 s) shrinks the window to 1 s and pages through it', async () => {

@@ -252,10 +252,10 @@ describe('sync with the source on its own thread', () => {
     const spec = sourceSpecOf(source(mock))!;
     const entriesRequests = () => mock.requests.filter((r) => r.endpoint === 'entries').length;
     // The reference: the same source read from the start on this thread, up to the checkpoint of its second page.
-    const reference: number[] = [];
+    const reference: Array<[number, number | undefined]> = [];
     let afterSecond: unknown;
     for await (const page of source(mock).fetch(null)) {
-      reference.push(page.updates.length);
+      reference.push([page.updates.length, page.remainingHint]);
       if (reference.length === 2) afterSecond = page.checkpoint;
     }
     const threadsBefore = liveSourceThreads();
@@ -272,10 +272,11 @@ describe('sync with the source on its own thread', () => {
     expect(unused.state).toBe('failed');
     const pages = pending.start(afterSecond);
     cleanups.push(() => pages.return!());
-    const counts: number[] = [];
-    for (let step = await pages.next(); !step.done; step = await pages.next()) counts.push(packedPageOf(step.value)!.batch.count);
+    const counts: Array<[number, number | undefined]> = [];
+    for (let step = await pages.next(); !step.done; step = await pages.next()) counts.push([packedPageOf(step.value)!.batch.count, step.value.remainingHint]);
     expect(counts.length).toBeGreaterThan(2);
-    expect(counts).toEqual(reference.slice(2));
+    expect(counts).toEqual(reference.slice(2)); // the same pages, with the same hints of what is left
+    expect(counts.some(([, hint]) => hint !== undefined)).toBe(true);
     expect(entriesRequests() - requestsBefore).toBe(counts.length); // one request a page, by the started thread only
     for (let i = 0; i < 100 && liveSourceThreads() > threadsBefore; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(liveSourceThreads()).toBe(threadsBefore);

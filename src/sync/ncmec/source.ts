@@ -96,6 +96,17 @@ function announcedTotal(next: string): number | undefined {
   return Number.isFinite(max) && max > 0 ? max : undefined;
 }
 
+/**
+ * The records a next-link says are left in its window, from the record numbered `start` to `max`
+ * (HASH_LIST_APIS.md), if it says so.
+ */
+function announcedRemaining(next: string): number | undefined {
+  const query = new URLSearchParams(next.includes('?') ? next.slice(next.indexOf('?') + 1) : '');
+  const start = Number(query.get('start'));
+  const max = Number(query.get('max'));
+  return Number.isSafeInteger(start) && Number.isSafeInteger(max) && start >= 1 && max >= start ? max - start + 1 : undefined;
+}
+
 /** True when a next-link's own `from`/`to` (if present) are the window's. */
 function linkMatchesWindow(next: string, fromSec: number, toSec: number): boolean {
   const query = new URLSearchParams(next.includes('?') ? next.slice(next.indexOf('?') + 1) : '');
@@ -149,10 +160,13 @@ export function createNcmecSource(options: NcmecSourceOptions): NcmecSource {
     // sync() asks for pages prepared and packed; anyone else gets update objects.
     const pack = packRequestOf(fetchOptions);
     const fetchPage = (url: URL, s?: AbortSignal) => api.fetchEntriesPage(url, s, pack);
-    const delta = (page: NcmecEntriesPage, checkpoint: NcmecCheckpoint): DeltaPage<NcmecCheckpoint> =>
-      page.batch ?
-        (packedDeltaPage({ batch: page.batch, skipped: page.skipped, checkpoint }) as DeltaPage<NcmecCheckpoint>)
-      : { updates: page.updates, skipped: page.skipped, checkpoint };
+    const delta = (page: NcmecEntriesPage, checkpoint: NcmecCheckpoint): DeltaPage<NcmecCheckpoint> => {
+      const remaining = page.next === undefined ? undefined : announcedRemaining(page.next);
+      const hint = remaining === undefined ? {} : { remainingHint: remaining };
+      return page.batch ?
+          (packedDeltaPage({ batch: page.batch, skipped: page.skipped, checkpoint, ...hint }) as DeltaPage<NcmecCheckpoint>)
+        : { updates: page.updates, skipped: page.skipped, checkpoint, ...hint };
+    };
     const start: NcmecCheckpoint = checkpoint === null ? { version: 1, windowEnd: secToIso(sinceSec) } : parseNcmecCheckpoint(checkpoint);
     const endSec = Math.floor((now() - endLagMs) / 1000);
     let windowEnd = isoToSec(start.windowEnd);
