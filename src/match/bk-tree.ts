@@ -140,8 +140,9 @@ export class BkTreeIndex implements HashIndex {
   }
 
   /**
-   * Makes room for `size` hashes in all (records, counting removed ones not yet rebuilt away) (ids below `size`, as a hash list's are), so that adding up to there
-   * regrows nothing: a capacity hint before a bulk load. Never shrinks.
+   * Makes room for `size` records in all (removed ones count until a rebuild drops them; ids below `size`, as a
+   * hash list's are), so that adding up to there regrows nothing: a capacity hint before a bulk load. Never
+   * shrinks.
    *
    * @throws {TypeError | RangeError} when `size` is not an integer from 0 to 2^32-1.
    */

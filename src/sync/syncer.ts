@@ -95,7 +95,7 @@ export interface SyncOptions {
 /**
  * Room is made in the in-memory list for what a source announces (`DeltaPage.remainingHint`) once that is at least
  * this many entries more than it holds: a large first sync, where regrowing the list's arrays again and again
- * costs page faults (1M entries: ~35 000 fewer, 0.4 s less CPU; docs/performance.md).
+ * costs page faults (1M entries: ~35 000 fewer on the syncing thread; docs/performance.md).
  *
  * @internal
  */
@@ -106,8 +106,9 @@ export const RESERVE_AHEAD_MAX = 2_000_000;
 
 /**
  * With `sourceThread: 'auto'`, the updates a sync with a list receives on the syncing thread before its NCMEC source
- * moves to a thread of its own (at the first page from then on at which the thread is ready). A thread costs tens of milliseconds and megabytes to start: worth it for the
- * hundreds of pages of a first sync, not for the few pages of the usual incremental one.
+ * moves to a thread of its own (at the first page from then on at which the thread is ready). A thread costs tens
+ * of milliseconds and megabytes to start: worth it for the hundreds of pages of a first sync, not for the few
+ * pages of the usual incremental one.
  *
  * @internal
  */
