@@ -138,14 +138,7 @@ export class DigestIndex {
    */
   reserve(size: number): void {
     assertCapacity(size);
-    if (size > this.#gHead.length) {
-      const words = new Uint32Array(size * this.#wordsPer);
-      words.set(this.#gWords);
-      const head = new Int32Array(size);
-      head.set(this.#gHead);
-      this.#gWords = words;
-      this.#gHead = head;
-    }
+    if (size > this.#gHead.length) this.#growGroups(size);
     if (size > this.#rId.length) this.#growRecords(size);
     let bits = this.#tableBits;
     while (size > 2 ** bits * MAX_LOAD) bits++;
@@ -228,15 +221,7 @@ export class DigestIndex {
     let g = this.#gFree.pop();
     if (g === undefined) {
       g = this.#gUsed++;
-      if (g >= this.#gHead.length) {
-        const cap = nextCapacity(this.#gHead.length, g + 1);
-        const words = new Uint32Array(cap * this.#wordsPer);
-        words.set(this.#gWords);
-        const head = new Int32Array(cap);
-        head.set(this.#gHead);
-        this.#gWords = words;
-        this.#gHead = head;
-      }
+      if (g >= this.#gHead.length) this.#growGroups(nextCapacity(this.#gHead.length, g + 1));
     }
     this.#gWords.set(this.#scratch, g * this.#wordsPer);
     this.#gHead[g] = NONE;
@@ -264,6 +249,15 @@ export class DigestIndex {
     r = this.#rUsed++;
     if (r >= this.#rId.length) this.#growRecords(nextCapacity(this.#rId.length, r + 1));
     return r;
+  }
+
+  #growGroups(cap: number): void {
+    const words = new Uint32Array(cap * this.#wordsPer);
+    words.set(this.#gWords);
+    const head = new Int32Array(cap);
+    head.set(this.#gHead);
+    this.#gWords = words;
+    this.#gHead = head;
   }
 
   #growRecords(cap: number): void {
