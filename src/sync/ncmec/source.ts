@@ -91,9 +91,13 @@ function parseSince(value: unknown): number {
 
 /** The `max` (total in window) a next-link announces, if any. */
 function announcedTotal(next: string): number | undefined {
-  const query = next.includes('?') ? next.slice(next.indexOf('?') + 1) : '';
-  const max = Number(new URLSearchParams(query).get('max'));
+  const max = Number(linkQuery(next).get('max'));
   return Number.isFinite(max) && max > 0 ? max : undefined;
+}
+
+/** The query parameters of a next-link (a path with a query, as the API sends it). */
+function linkQuery(next: string): URLSearchParams {
+  return new URLSearchParams(next.includes('?') ? next.slice(next.indexOf('?') + 1) : '');
 }
 
 /**
@@ -101,7 +105,7 @@ function announcedTotal(next: string): number | undefined {
  * (HASH_LIST_APIS.md), if it says so.
  */
 function announcedRemaining(next: string): number | undefined {
-  const query = new URLSearchParams(next.includes('?') ? next.slice(next.indexOf('?') + 1) : '');
+  const query = linkQuery(next);
   const start = Number(query.get('start'));
   const max = Number(query.get('max'));
   return Number.isSafeInteger(start) && Number.isSafeInteger(max) && start >= 1 && max >= start ? max - start + 1 : undefined;
@@ -109,7 +113,7 @@ function announcedRemaining(next: string): number | undefined {
 
 /** True when a next-link's own `from`/`to` (if present) are the window's. */
 function linkMatchesWindow(next: string, fromSec: number, toSec: number): boolean {
-  const query = new URLSearchParams(next.includes('?') ? next.slice(next.indexOf('?') + 1) : '');
+  const query = linkQuery(next);
   const from = query.get('from');
   const to = query.get('to');
   if (from === null || to === null) return true;
