@@ -413,13 +413,8 @@ export class HashList {
       if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
     });
-    if (pdqCount > 0) {
-      state.index.apply({
-        add: (function* () {
-          for (let i = 0; i < pdqCount; i++) yield [pdqHandles[i]!, pdqSlab.subarray(i * 32, i * 32 + 32)] as const;
-        })(),
-      });
-    }
+    // Packed: the built-in indexes read the slab in place (no view and pair per hash); a plug-in iterates pairs.
+    if (pdqCount > 0) state.index.apply({ add: new PackedAdds(pdqHandles, pdqSlab, pdqCount) });
     this.#state = state;
     this.#version = version;
   }
