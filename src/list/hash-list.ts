@@ -360,6 +360,15 @@ export class HashList {
     const scratch: Record<ListDigestKind, Uint8Array> = { md5: new Uint8Array(16), sha1: new Uint8Array(20), sha256: new Uint8Array(32) };
     // The entry's fingerprints as a change batch row holds them, to hold its JSON without their hex.
     const row = new Uint8Array(FINGERPRINT_ROW_BYTES);
+    /** At most this many entries come (the store says before the first): room is set aside once, not regrown. */
+    let atMost = 0;
+    const sizeAhead = (rows: number): void => {
+      atMost = Math.min(rows, MAX_RESERVE);
+      state.entries.reserve(atMost);
+      state.kinds = grownTo(state.kinds, Math.max(state.kinds.length, atMost));
+      pdqSlab = new Uint8Array(32 * Math.max(4096, atMost));
+      pdqHandles = new Uint32Array(Math.max(4096, atMost));
+    };
     const version = store.forEachEntry((source, key, entry, json) => {
       if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
         throw new TypeError(`Expected the stored entry ${JSON.stringify(key)} of ${JSON.stringify(source)} to be a ListEntry`);
@@ -385,7 +394,9 @@ export class HashList {
         const hex = fp[kind];
         if (hex === undefined) continue;
         decodeHexInto(kind, hex, scratch[kind], 0);
-        state.digests[kind].add(h, scratch[kind]);
+        const digests = state.digests[kind];
+        if (digests.size === 0 && atMost > 0) digests.reserve(atMost); // once the snapshot shows it holds this kind
+        digests.add(h, scratch[kind]);
         row.set(scratch[kind], FINGERPRINT_AT[kind]);
         bits |= bit;
       }
@@ -412,7 +423,7 @@ export class HashList {
       let kinds = state.bySource.get(source);
       if (!kinds) state.bySource.set(source, (kinds = { image: 0, video: 0 }));
       kinds[entry.kind]++;
-    });
+    }, { onStart: sizeAhead });
     // Packed: the built-in indexes read the slab in place (no view and pair per hash); a plug-in iterates pairs.
     if (pdqCount > 0) state.index.apply({ add: new PackedAdds(pdqHandles, pdqSlab, pdqCount) });
     this.#state = state;

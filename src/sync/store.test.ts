@@ -143,6 +143,23 @@ describe('ListStore.commit', () => {
     expect(s.stats().bySource).toEqual({ b: { image: 1, video: 0 } });
   });
 
+  it('forEachEntry says first how many entries may come: an upper bound, deleted-entry markers included', () => {
+    const s = storeAt();
+    const calls: string[] = [];
+    const read = () => s.forEachEntry((_source, key) => calls.push(key), { onStart: (atMost) => calls.push(`at most ${atMost}`) });
+    read();
+    expect(calls).toEqual(['at most 0']);
+    s.commit({ sourceId: 'a', updates: ['k1', 'k2', 'k3'].map((k) => ({ key: k, entry: entry('a', k) })), checkpoint: 1 });
+    s.commit({ sourceId: 'a', updates: [{ key: 'k2', entry: null }], checkpoint: 2 });
+    calls.length = 0;
+    read();
+    expect(calls).toEqual(['at most 3', 'k1', 'k3']); // k2's marker counts, until pruned
+    s.pruneTombstones(new Date(Date.now() + 60_000));
+    calls.length = 0;
+    read();
+    expect(calls).toEqual(['at most 2', 'k1', 'k3']);
+  });
+
   it('equals a last-write-wins model for any sequence of pages (property)', () => {
     // Mixed pages: a few hot keys, repeated, updated and deleted. Bulk pages: long runs of distinct keys, mostly new,
     // which the store inserts many rows at a time (a held key or a delete among them sends a run back to row by row).

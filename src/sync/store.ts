@@ -643,12 +643,14 @@ export class ListStore {
   /**
    * Reads every live entry in one consistent snapshot, calling `onEntry` for each (in storage order: the fastest
    * full read), and returns the list version of that snapshot. Memory stays bounded: rows are streamed.
-   * `json` is the entry as stored.
+   * `json` is the entry as stored. `options.onStart`, if given, is called first with an upper bound of the number
+   * of entries to come (rows, deleted-entry markers included: read from an index, cheaply), to size things ahead.
    */
-  forEachEntry(onEntry: (source: string, key: string, entry: ListEntry, json: string) => void): number {
+  forEachEntry(onEntry: (source: string, key: string, entry: ListEntry, json: string) => void, options: { onStart?: (atMost: number) => void } = {}): number {
     return this.#read('read', (db) =>
       db.transaction(() => {
         const version = Number(this.#metaIn('list_version'));
+        if (options.onStart) options.onStart((this.#stmt('SELECT count(*) AS n FROM entries').get() as { n: number }).n);
         const rows = this.#stmt('SELECT source, key, entry FROM entries WHERE entry IS NOT NULL ORDER BY id').iterate() as IterableIterator<{
           source: string;
           key: string;
