@@ -363,11 +363,16 @@ export class HashList {
     /** At most this many entries come (the store says before the first): room is set aside once, not regrown. */
     let atMost = 0;
     const sizeAhead = (rows: number): void => {
-      atMost = Math.min(rows, MAX_RESERVE);
-      state.entries.reserve(atMost);
-      state.kinds = grownTo(state.kinds, Math.max(state.kinds.length, atMost));
-      pdqSlab = new Uint8Array(32 * Math.max(4096, atMost));
-      pdqHandles = new Uint32Array(Math.max(4096, atMost));
+      try {
+        const n = Math.min(rows, MAX_RESERVE);
+        const slab = new Uint8Array(32 * Math.max(4096, n));
+        const handles = new Uint32Array(Math.max(4096, n));
+        state.entries.reserve(n);
+        state.kinds = grownTo(state.kinds, Math.max(state.kinds.length, n));
+        [pdqSlab, pdqHandles, atMost] = [slab, handles, n];
+      } catch {
+        // Memory could not be set aside at once: the arrays grow as entries come, as they would without a count.
+      }
     };
     const version = store.forEachEntry((source, key, entry, json) => {
       if (typeof entry !== 'object' || entry === null || (entry.kind !== 'image' && entry.kind !== 'video') || typeof entry.fingerprints !== 'object') {
