@@ -11,7 +11,7 @@
  * @internal
  * @module
  */
-import { decodeHexInto } from '../hash/hex.js';
+import { decodeHexInto, HASH_BYTES, isLowerHexOfLength } from '../hash/hex.js';
 import type { EntryKind, ListEntry } from '../sync/types.js';
 
 /** Row flags. */
@@ -100,20 +100,11 @@ export function isCanonicalEntry(entry: ListEntry): boolean {
   if (k < FIRST_KEYS.length) return false;
   for (const [kind] of PACKED_KINDS) {
     const hex = entry.fingerprints[kind];
-    if (hex !== undefined && !isLowercase(hex)) return false;
+    if (hex !== undefined && !isLowerHexOfLength(hex, HASH_BYTES[kind])) return false;
   }
   return true;
 }
 const FIRST_KEYS = ['source', 'id', 'kind', 'fingerprints'];
-
-/** True when `hex` (already checked to be hex) has no uppercase letter. */
-function isLowercase(hex: string): boolean {
-  for (let i = 0; i < hex.length; i++) {
-    const c = hex.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x46) return false;
-  }
-  return true;
-}
 
 /** `bytes` copied into a new `SharedArrayBuffer`. */
 function sharedCopy(bytes: Uint8Array): Uint8Array {
