@@ -240,12 +240,7 @@ export class HashList {
     // New entries take freed handles first, then new ones.
     const handles = state.handleEnd + Math.max(0, entries - state.entries.size - state.free.length);
     if (handles <= state.handleEnd) return;
-    state.entries.reserve(handles);
-    if (handles > state.kinds.length) state.kinds = grownTo(state.kinds, handles);
-    if (handles > state.touchedIn.length) {
-      state.touchedIn = grownTo(state.touchedIn, handles);
-      state.touchedAt = grownTo(state.touchedAt, handles);
-    }
+    reserveHandles(state, handles);
     for (const kind of DIGEST_KINDS) if (state.digests[kind].size > 0) state.digests[kind].reserve(handles);
     if (state.index.size > 0) state.index.reserve?.(handles);
   }
@@ -367,8 +362,7 @@ export class HashList {
         const n = Math.min(rows, MAX_RESERVE);
         const slab = new Uint8Array(32 * Math.max(4096, n));
         const handles = new Uint32Array(Math.max(4096, n));
-        state.entries.reserve(n);
-        state.kinds = grownTo(state.kinds, Math.max(state.kinds.length, n));
+        reserveHandles(state, n);
         [pdqSlab, pdqHandles, atMost] = [slab, handles, n];
       } catch {
         // Memory could not be set aside at once: the arrays grow as entries come, as they would without a count.
@@ -702,6 +696,16 @@ function indexChanges(index: HashIndex, touch: Touched): IndexBatch | null {
   }
   if (remove.length + adds === 0) return null;
   return { remove, add: new PackedAdds(handles, slab, adds) };
+}
+
+/** Room for handles below `handles` in the entry table and every per-handle array (see {@link HashList.reserve}). */
+function reserveHandles(state: State, handles: number): void {
+  state.entries.reserve(handles);
+  if (handles > state.kinds.length) state.kinds = grownTo(state.kinds, handles);
+  if (handles > state.touchedIn.length) {
+    state.touchedIn = grownTo(state.touchedIn, handles);
+    state.touchedAt = grownTo(state.touchedAt, handles);
+  }
 }
 
 function setKind(state: State, handle: number, code: number): void {
